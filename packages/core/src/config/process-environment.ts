@@ -1,0 +1,7 @@
+/**
+ * A copy of this process's environment variables. The one place, with the config loader, where
+ * flowenv reads process.env (providers go through these, never process.env directly).
+ */
+export function processEnvironment(): Record<string, string | undefined> {
+  return { ...process.env };
+}

@@ -1,0 +1,2 @@
+export { describeEnvironmentConformance } from './describe-environment-conformance.js';
+export type { EnvironmentConformanceOptions } from './describe-environment-conformance.js';

@@ -1,0 +1,2 @@
+export { RemoteEnvironment } from './remote-environment.js';
+export type { RemoteEnvironmentOptions } from './remote-environment.js';
