@@ -1,26 +1,41 @@
 import { FlowenvError, setLogLevel, loadConfig, type FlowenvErrorCode } from '@flowenv/core';
-import { deployCommand, deployUsage } from './commands/deploy.js';
-import { executeCommand, executeUsage } from './commands/execute.js';
-import { renderCommand, renderUsage } from './commands/render.js';
-import { runCommand, runUsage } from './commands/run.js';
-import { serializeCommand, serializeUsage } from './commands/serialize.js';
 import { processIo, type CommandIo } from './io.js';
 import { UsageError } from './usage-error.js';
 
 type Command = (argv: readonly string[], io: CommandIo) => Promise<number>;
 
-const commands: Record<string, { run: Command; usage: string }> = {
-  run: { run: runCommand, usage: runUsage },
-  deploy: { run: deployCommand, usage: deployUsage },
-  execute: { run: executeCommand, usage: executeUsage },
-  render: { run: renderCommand, usage: renderUsage },
-  serialize: { run: serializeCommand, usage: serializeUsage },
+// Each command is imported only when it is used: `flowenv run` should not pay for YAML or deploy code.
+const commands: Record<string, () => Promise<{ run: Command; usage: string }>> = {
+  run: async () => {
+    const { runCommand, runUsage } = await import('./commands/run.js');
+    return { run: runCommand, usage: runUsage };
+  },
+  deploy: async () => {
+    const { deployCommand, deployUsage } = await import('./commands/deploy.js');
+    return { run: deployCommand, usage: deployUsage };
+  },
+  execute: async () => {
+    const { executeCommand, executeUsage } = await import('./commands/execute.js');
+    return { run: executeCommand, usage: executeUsage };
+  },
+  render: async () => {
+    const { renderCommand, renderUsage } = await import('./commands/render.js');
+    return { run: renderCommand, usage: renderUsage };
+  },
+  serialize: async () => {
+    const { serializeCommand, serializeUsage } = await import('./commands/serialize.js');
+    return { run: serializeCommand, usage: serializeUsage };
+  },
 };
 
 const help = `flowenv — run flows here, on Dask, Kubernetes or AWS
 
 Commands:
-${Object.values(commands).map(({ usage }) => `  ${usage.split('\n')[0]}`).join('\n')}
+  flowenv run <flow-file> [--param name=value]… [--executor module#Export] [--quiet] [--json]
+  flowenv deploy <flow-file> [--param name=value]… [--wait] [--no-push]
+  flowenv execute
+  flowenv render <flow-file> [--json]
+  flowenv serialize <flow-file>
 
 Add --debug to any command for stack traces. flowenv <command> --help for details.`;
 
@@ -48,11 +63,12 @@ export async function main(argv: readonly string[], io: CommandIo = processIo): 
     io.stdout(help);
     return name === undefined ? 2 : 0;
   }
-  const command = commands[name];
-  if (command === undefined) {
+  const loadCommand = commands[name];
+  if (loadCommand === undefined) {
     io.stderr(`flowenv: unknown command "${name}"\n\n${help}`);
     return 2;
   }
+  const command = await loadCommand();
   if (rest.includes('--help') || rest.includes('-h')) {
     io.stdout(command.usage);
     return 0;

@@ -71,5 +71,35 @@ export type { LoadConfigOptions } from './config/load-config.js';
 export type { ConfigTree, ConfigValue } from './config/config-tree.js';
 export { currentRunContext, runContextFromConfig, withRunContext } from './config/context.js';
 export type { RunContext } from './config/context.js';
-export { formatPythonList, interpretValue } from './config/interpret-value.js';
-// INJECTION-EXPORTS
+export { isConfigTree } from './config/config-tree.js';
+export { formatPythonList, formatPythonLiteral, interpretValue } from './config/interpret-value.js';
+export {
+  DASK_EXECUTOR_CLASS,
+  FLOW_RUNNER_CLASS,
+  TASK_RUNNER_CLASS,
+  daskExtraLoggers,
+  daskSchedulerEnv,
+  daskWorkerEnv,
+  fargateDefinitionEnv,
+  fargateRunOverrideEnv,
+  injectionSettingsFromConfig,
+  kubernetesJobEnv,
+  mergeEnvByName,
+  resolveFlowRunId,
+  resolveNamespace,
+} from './injection/runtime-env.js';
+export type {
+  AuthTokenSource,
+  DaskSchedulerEnvInput,
+  DaskTemplateInput,
+  DaskWorkerEnvInput,
+  EnvVar,
+  EnvVarPrecedence,
+  FargateDefinitionEnvInput,
+  FargateRunOverrideEnvInput,
+  FlowContainerInput,
+  InjectedEnvVar,
+  InjectionSettings,
+  KubernetesJobEnvInput,
+  RunIdentityInput,
+} from './injection/runtime-env.js';

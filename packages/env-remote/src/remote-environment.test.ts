@@ -19,6 +19,7 @@ import { recorded } from './__fixtures__/recording-executor.js';
 import { RemoteEnvironment, type RemoteEnvironmentOptions } from './remote-environment.js';
 
 const writeFileFlowPath = fileURLToPath(new URL('./__fixtures__/write-file-flow.ts', import.meta.url));
+const countFlowPath = fileURLToPath(new URL('./__fixtures__/count-flow.ts', import.meta.url));
 const recordingExecutorPath = fileURLToPath(new URL('./__fixtures__/recording-executor.ts', import.meta.url));
 const executorVariable = 'PREFECT__ENGINE__EXECUTOR__DEFAULT_CLASS';
 
@@ -281,6 +282,29 @@ describe('RemoteEnvironment (spec 8.3)', () => {
       flow.task('double', { upstream: { x } }, ({ x }) => (x as number) * 2);
       const outcome = await outcomeOf(await new RemoteEnvironment().execute(new FakeStorage(() => flow), 'loc', { parameters: { x: 21 } }));
       expect(outcome.result?.tasks['double']?.result).toBe(42);
+    });
+  });
+
+  describe('runFlow (the entry point of `flowenv execute`)', () => {
+    it('runs the flow PREFECT__CONTEXT__FLOW_FILE_PATH names with its own executor and options, inside the hooks', async () => {
+      const calls: string[] = [];
+      const environment = new RemoteEnvironment({
+        executor: '@flowenv/core#LocalParallelExecutor',
+        executorOptions: { maxConcurrency: 2 },
+        onStart: () => void calls.push('start'),
+        onExit: () => void calls.push('exit'),
+      });
+      const result = await withVariable('PREFECT__CONTEXT__FLOW_FILE_PATH', countFlowPath, () =>
+        withVariable(executorVariable, undefined, () => environment.runFlow()));
+      expect(result.state).toBe('Success');
+      expect(result.tasks['most-in-flight']?.result).toBe(2);
+      expect(calls).toEqual(['start', 'exit']);
+    });
+
+    it('runs tasks one at a time with the default executor', async () => {
+      const environment = await withVariable(executorVariable, undefined, () => new RemoteEnvironment());
+      const result = await withVariable('PREFECT__CONTEXT__FLOW_FILE_PATH', countFlowPath, () => environment.runFlow());
+      expect(result.tasks['most-in-flight']?.result).toBe(1);
     });
   });
 

@@ -1,5 +1,6 @@
 import {
   completedRunHandle,
+  Config,
   Environment,
   environmentOptionsSchema,
   executorOptionsSchema,
@@ -7,10 +8,13 @@ import {
   loadConfig,
   parseOptions,
   runContextFromConfig,
+  runFlowFromContext,
   runLoadedFlow,
   runWithLifecycle,
+  type ConfigTree,
   type EnvironmentOptions,
   type ExecuteOptions,
+  type FlowRunResult,
   type RunHandle,
   type Storage,
 } from '@flowenv/core';
@@ -74,9 +78,33 @@ export class RemoteEnvironment extends Environment {
     });
   }
 
+  /**
+   * The entry point of `flowenv execute`: runs the flow PREFECT__CONTEXT__FLOW_FILE_PATH names with
+   * this environment's executor and options (the base class would use the config's executor).
+   */
+  override async runFlow(): Promise<FlowRunResult> {
+    return runFlowFromContext({
+      hooks: this.lifecycleHooks(),
+      config: withExecutor(loadConfig(), this.executor),
+      executorOptions: this.executorOptions,
+    });
+  }
+
   protected override serializedFields(): Record<string, unknown> {
     return { executor: this.executor, executor_kwargs: jsonOnly(this.executorOptions) };
   }
+}
+
+/** `config` with `engine.executor.default_class` set to `executor`, as 0.11 set it for the run. */
+function withExecutor(config: Config, executor: string): Config {
+  const section = (path: string): ConfigTree => {
+    const value = config.get(path);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? value : {};
+  };
+  return new Config({
+    ...config.tree,
+    engine: { ...section('engine'), executor: { ...section('engine.executor'), default_class: executor } },
+  });
 }
 
 /** executor_kwargs go to the backend as JSON: a value that is not JSON would break registration. */

@@ -83,14 +83,16 @@ start_engine() {
     # Our own (empty) daemon config: never read the host's /etc/docker/daemon.json.
     [ -f "$dir/daemon.json" ] || echo '{}' >"$dir/daemon.json"
     log "starting dockerd (no bridge, no iptables; socket $sock)"
-    start_daemon "$pidfile" "$dir/dockerd.log" dockerd \
+    # Debian's engine and, for its children (containerd, runc, docker-init), Debian's PATH.
+    start_daemon "$pidfile" "$dir/dockerd.log" env PATH=/usr/sbin:/usr/bin:/sbin:/bin /usr/sbin/dockerd \
       --config-file "$dir/daemon.json" \
       --host "unix://$sock" \
       --data-root "$dataroot" \
       --exec-root "$execroot" \
       --pidfile "$dockerd_pidfile" \
       --bridge=none --iptables=false --ip-forward=false --ip-masq=false --userland-proxy=false \
-      --containerd-namespace flowenv-testenv --containerd-plugins-namespace flowenv-testenv-plugins
+      --containerd-namespace flowenv-testenv --containerd-plugins-namespace flowenv-testenv-plugins \
+      9>&-   # the daemon must not inherit (and so hold) our lock
   fi
   local _
   for _ in $(seq 1 300); do
@@ -199,7 +201,8 @@ pinned_site() {
 }
 
 stage_python() {
-  local stage=$1 path list=$stage.files pycache=$stage.pycache
+  local stage=$1 path
+  local list=$stage.files pycache=$stage.pycache
   # Python's own files from every package in the closure: interpreter, stdlib, dist-packages, the
   # sitecustomize in /etc, and the commands of the python3-* packages (dask-scheduler, dask-worker…).
   # Their native libraries come from ldd below, not from the package lists.
@@ -328,9 +331,12 @@ status() {
   return 1
 }
 
+# One up/down at a time per checkout (two shells may run tools/testenv/up at once).
+lock() { exec 9>"$dir/lock"; flock -w 900 9 || die "another up/down of this service is still running"; }
+
 case "${1:-}" in
-  up) up ;;
-  down) down ;;
+  up) lock; up ;;
+  down) lock; down ;;
   status) status ;;
   *) die "usage: SERVICE=docker bash services/docker.sh up|down|status" ;;
 esac

@@ -72,7 +72,7 @@ up() {
       if (exec 3<>"/dev/tcp/$HOST/$PORT") 2>/dev/null; then die "$HOST:$PORT is taken by a process we did not start"; fi
       write_config
       log "starting docker-registry on $HOST:$PORT"
-      start_daemon "$pidfile" "$dir/registry.log" docker-registry serve "$config"
+      start_daemon "$pidfile" "$dir/registry.log" docker-registry serve "$config" 9>&-  # not our lock
     fi
     local _
     for _ in $(seq 1 100); do
@@ -109,9 +109,12 @@ status() {
   return 1
 }
 
+# One up/down at a time per checkout (two shells may run tools/testenv/up at once).
+lock() { exec 9>"$dir/lock"; flock -w 900 9 || die "another up/down of this service is still running"; }
+
 case "${1:-}" in
-  up) up ;;
-  down) down ;;
+  up) lock; up ;;
+  down) lock; down ;;
   status) status ;;
   *) die "usage: SERVICE=registry bash services/registry.sh up|down|status" ;;
 esac

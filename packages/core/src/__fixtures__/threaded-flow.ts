@@ -14,7 +14,7 @@ flow.task('main-thread', { upstream: Object.fromEntries(sums.map((ref, index) =>
   threadId,
   threads: Object.values(inputs).map((value) => (value as { threadId: number }).threadId),
 }));
-flow.task('crash', { cpu: true }, ({}, context) => {
+flow.task('crash', { cpu: true }, (_inputs, context) => {
   if (context.parameters['shouldCrash'] !== true) return 'fine';
   process.exit(7);
 });

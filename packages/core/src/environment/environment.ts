@@ -9,6 +9,9 @@ import { runFlowFromContext } from './run-flow-from-context.js';
 import type { FlowRunResult } from '../flow/flow-runner.js';
 import type { LifecycleHook } from './run-lifecycle.js';
 
+// Subclasses pass their whole options object up; their own schema checks their own keys.
+const baseOptionsSchema = environmentOptionsSchema.loose();
+
 /** The environment contract version this core implements; core refuses providers built for another. */
 export const ENVIRONMENT_SPECIFICATION_VERSION = 'v1';
 
@@ -61,7 +64,7 @@ export class Environment {
   readonly logger: Logger;
 
   constructor(options: EnvironmentOptions = {}) {
-    const parsed = parseOptions(new.target.name, environmentOptionsSchema.loose(), options);
+    const parsed = parseOptions(new.target.name, baseOptionsSchema, options);
     this.labels = parsed.labels ?? new Set();
     this.onStart = parsed.onStart ?? undefined;
     this.onExit = parsed.onExit ?? undefined;
