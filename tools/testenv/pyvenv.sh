@@ -3,7 +3,8 @@
 # only when the stamp no longer matches (or the venv's interpreter stopped working).
 set -euo pipefail
 
-# Pip's download/wheel cache, shared by every venv testenv builds, so a rebuild on the same machine is fast.
+# Pip's cache (and our wheelhouse in it), shared by every venv testenv builds, so a rebuild on the same
+# machine needs no download.
 export PIP_CACHE_DIR=${PIP_CACHE_DIR:-$TESTENV_STATE/pip-cache}
 export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1
 
@@ -29,8 +30,15 @@ build_venv() {
     apt_install python3-venv
     python3 -m venv "$venv" >&2
   fi
-  log "pip install -r ${req#"$TESTENV_ROOT"/}"
-  "$venv/bin/python" -m pip install -q -r "$req" >&2
+  # Pip's HTTP cache stays empty here (the registry's responses carry no caching headers), so the
+  # pinned wheels are kept in a wheelhouse of our own and installed offline from it when all are there.
+  local wheels=$PIP_CACHE_DIR/wheelhouse
+  if ! "$venv/bin/python" -m pip install -q --no-index --find-links "$wheels" -r "$req" >/dev/null 2>&1; then
+    log "pip wheel -r ${req#"$TESTENV_ROOT"/} (into the wheelhouse)"
+    "$venv/bin/python" -m pip wheel -q --find-links "$wheels" -w "$wheels" -r "$req" >&2
+    log "pip install -r ${req#"$TESTENV_ROOT"/}"
+    "$venv/bin/python" -m pip install -q --no-index --find-links "$wheels" -r "$req" >&2
+  fi
   # Written last: an interrupted build has no stamp and is redone by the next up.
   venv_stamp "$req" >"$venv/.testenv-stamp"
 }

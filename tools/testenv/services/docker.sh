@@ -249,9 +249,10 @@ dask_key() {
     | sha256sum | cut -c1-16
 }
 
-# ensure_image IMAGE KEY STAGE_FUNCTION — imports IMAGE unless it already carries KEY.
+# ensure_image IMAGE KEY STAGE_FUNCTION CHECK... — imports IMAGE unless it already carries KEY; a new
+# image must run CHECK (a command inside it) or it is removed again.
 ensure_image() {
-  local image=$1 key=$2 stage_function=$3
+  local image=$1 key=$2 stage_function=$3; shift 3
   local have; have=$(docker image inspect -f "{{ index .Config.Labels \"$INPUTS_LABEL\" }}" "$image" 2>/dev/null || true)
   if [ "$have" = "$key" ]; then log "$image: present (inputs $key)"; return 0; fi
   local slug=${image//[\/:]/-}; local tarball=$cache/$slug-$key.tar
@@ -275,7 +276,13 @@ ensure_image() {
     -c 'ENV LANG=C.UTF-8' \
     -c 'CMD ["node"]' \
     "$tarball" "$image" >/dev/null
-  log "$image: imported ($(since "$t"))"
+  if ! docker run --rm --network none "$image" "$@" >/dev/null 2>"$dir/check.log"; then
+    docker rmi "$image" >/dev/null 2>&1 || true
+    rm -f "$tarball"
+    cat "$dir/check.log" >&2
+    die "$image cannot run: $*"
+  fi
+  log "$image: imported and checked ($(since "$t"))"
   # The image this one replaces, unless something still uses it.
   [ -z "$previous" ] || docker rmi "$previous" >/dev/null 2>&1 || true
 }
@@ -291,8 +298,9 @@ up() {
   t=${EPOCHREALTIME/./}
   # Half-written stages of an interrupted run.
   rm -rf "$cache"/stage.* "$cache"/*.tmp
-  ensure_image "$NODE_IMAGE" "$(node_key)" stage_node
-  ensure_image "$DASK_IMAGE" "$(dask_key)" stage_dask
+  ensure_image "$NODE_IMAGE" "$(node_key)" stage_node node -e 'require("os")'
+  ensure_image "$DASK_IMAGE" "$(dask_key)" stage_dask \
+    sh -c 'node -e 1 && python3 -c "import distributed, distributed.cli.dask_worker"'
   log "images ready ($(since "$t"))"
   local distributed
   if [ -f "$DASK_REQUIREMENTS" ]; then

@@ -36,10 +36,10 @@ write_config() {
     (umask 077; htpasswd -nbB -C 5 "$USERNAME" "$password" | grep . >"$dir/htpasswd")
   fi
   cat >"$config.tmp" <<EOF
-# Written by tools/testenv/services/registry.sh — regenerated on every up.
+# Written by tools/testenv/services/registry.sh — rewritten each time it starts.
 version: 0.1
 log:
-  level: info
+  level: warn
   accesslog:
     disabled: true
 storage:

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { FlowRunner, loadConfig, loadExecutor, loadFlow, loadTaskRunnerClass, runContextFromConfig } from '@flowenv/core';
+import { loadConfig, loadExecutor, loadFlow, loadFlowRunnerClass, loadTaskRunnerClass, runContextFromConfig } from '@flowenv/core';
 import { formatRunSummary, formatTaskProgress } from '../format-run.js';
 import type { CommandIo } from '../io.js';
 import { parseParameters } from '../parse-parameters.js';
@@ -28,10 +28,12 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
   const flow = await loadFlow(flowFile);
   const parameters = parseParameters(values.param ?? []);
   const config = loadConfig();
-  const [executor, taskRunnerClass] = await Promise.all([
-    loadExecutor(values.executor ?? String(config.get('engine.executor.default_class'))),
+  // Runner classes first: if one cannot load, no executor (threads, connections) was started.
+  const [FlowRunnerClass, taskRunnerClass] = await Promise.all([
+    loadFlowRunnerClass(String(config.get('engine.flow_runner.default_class'))),
     loadTaskRunnerClass(String(config.get('engine.task_runner.default_class'))),
   ]);
+  const executor = await loadExecutor(values.executor ?? String(config.get('engine.executor.default_class')));
   const progress = values.quiet || values.json
     ? undefined
     : (taskName: string, state: Parameters<typeof formatTaskProgress>[1]): void => {
@@ -39,7 +41,7 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
       if (line !== undefined) io.stderr(line);
     };
   try {
-    const result = await new FlowRunner({ flow, taskRunnerClass }).run({
+    const result = await new FlowRunnerClass({ flow, taskRunnerClass }).run({
       parameters,
       executor,
       runContext: runContextFromConfig(config),

@@ -24,11 +24,12 @@ export interface RunLoadedFlowOptions {
  */
 export async function runLoadedFlow(flow: Flow, options: RunLoadedFlowOptions): Promise<FlowRunResult> {
   const { config } = options;
-  const [FlowRunnerClass, taskRunnerClass, executor] = await Promise.all([
+  // Runner classes first: if one cannot load, no executor (threads, connections) was started.
+  const [FlowRunnerClass, taskRunnerClass] = await Promise.all([
     loadFlowRunnerClass(String(config.get('engine.flow_runner.default_class'))),
     loadTaskRunnerClass(String(config.get('engine.task_runner.default_class'))),
-    loadExecutor(options.executor ?? String(config.get('engine.executor.default_class')), options.executorOptions ?? {}),
   ]);
+  const executor = await loadExecutor(options.executor ?? String(config.get('engine.executor.default_class')), options.executorOptions ?? {});
   const parameters = options.parameters ?? options.runContext.parameters;
   try {
     return await withRunContext(options.runContext, () =>
