@@ -1,6 +1,5 @@
 import {
   completedRunHandle,
-  Config,
   Environment,
   environmentOptionsSchema,
   executorOptionsSchema,
@@ -11,7 +10,6 @@ import {
   runFlowFromContext,
   runLoadedFlow,
   runWithLifecycle,
-  type ConfigTree,
   type EnvironmentOptions,
   type ExecuteOptions,
   type FlowRunResult,
@@ -85,7 +83,7 @@ export class RemoteEnvironment extends Environment {
   override async runFlow(): Promise<FlowRunResult> {
     return runFlowFromContext({
       hooks: this.lifecycleHooks(),
-      config: withExecutor(loadConfig(), this.executor),
+      executor: this.executor,
       executorOptions: this.executorOptions,
     });
   }
@@ -93,18 +91,6 @@ export class RemoteEnvironment extends Environment {
   protected override serializedFields(): Record<string, unknown> {
     return { executor: this.executor, executor_kwargs: jsonOnly(this.executorOptions) };
   }
-}
-
-/** `config` with `engine.executor.default_class` set to `executor`, as 0.11 set it for the run. */
-function withExecutor(config: Config, executor: string): Config {
-  const section = (path: string): ConfigTree => {
-    const value = config.get(path);
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? value : {};
-  };
-  return new Config({
-    ...config.tree,
-    engine: { ...section('engine'), executor: { ...section('engine.executor'), default_class: executor } },
-  });
 }
 
 /** executor_kwargs go to the backend as JSON: a value that is not JSON would break registration. */

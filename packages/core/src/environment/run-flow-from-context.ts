@@ -9,7 +9,9 @@ import { runWithLifecycle, type LifecycleHooks } from './run-lifecycle.js';
 
 export interface RunFlowFromContextOptions {
   hooks: LifecycleHooks;
-  /** Options for the executor that `engine.executor.default_class` names. */
+  /** The executor, as `module#Export` (default: the one `engine.executor.default_class` names). */
+  executor?: string;
+  /** Options for the executor. */
   executorOptions?: Record<string, unknown>;
   /** Default: loaded from this process's PREFECT__ variables. */
   config?: Config;
@@ -37,6 +39,7 @@ export async function runFlowFromContext(options: RunFlowFromContextOptions): Pr
     return runLoadedFlow(flow, {
       config,
       runContext: { ...runContext, secrets },
+      ...(options.executor === undefined ? {} : { executor: options.executor }),
       ...(options.executorOptions === undefined ? {} : { executorOptions: options.executorOptions }),
     });
   });

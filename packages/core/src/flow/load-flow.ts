@@ -2,14 +2,15 @@ import { stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { FlowenvError } from '../errors/flowenv-error.js';
+import { compileFlowModule } from './compile-flow-module.js';
 import { Flow } from './flow.js';
 
 const typeScriptExtension = /\.(?:ts|mts|cts|tsx)$/;
-let typeScriptLoader: Promise<void> | undefined;
 
 /**
- * Loads a flow module (TS or JS) and returns its default export. TypeScript files go through tsx,
- * registered once per process so the flow and its imports share one module graph.
+ * Loads a flow module (TS or JS) and returns its default export. A TypeScript file is imported as
+ * it is where the runtime understands TypeScript (a test runner); elsewhere it is compiled once
+ * with esbuild and the cached result imported (see compileFlowModule).
  */
 export async function loadFlow(path: string, options: { cwd?: string } = {}): Promise<Flow> {
   const location = isAbsolute(path) ? path : resolve(options.cwd ?? process.cwd(), path);
@@ -17,12 +18,11 @@ export async function loadFlow(path: string, options: { cwd?: string } = {}): Pr
   if (!found?.isFile()) {
     throw new FlowenvError({ code: 'FLOW_LOAD_FAILED', message: `Flow file not found: ${location}` });
   }
-  if (typeScriptExtension.test(location)) await registerTypeScript();
-
   let module: { default?: unknown };
   try {
-    module = (await import(pathToFileURL(location).href)) as { default?: unknown };
+    module = await importFlowModule(location);
   } catch (error) {
+    if (FlowenvError.isInstance(error)) throw error;
     throw new FlowenvError({ code: 'FLOW_LOAD_FAILED', message: describeLoadFailure(location, error), cause: error });
   }
   const flow = module.default;
@@ -36,21 +36,16 @@ export async function loadFlow(path: string, options: { cwd?: string } = {}): Pr
   return flow;
 }
 
-function registerTypeScript(): Promise<void> {
-  typeScriptLoader ??= import('tsx/esm/api').then(
-    ({ register }) => {
-      register();
-    },
-    (error: unknown) => {
-      typeScriptLoader = undefined;
-      throw new FlowenvError({
-        code: 'FLOW_LOAD_FAILED',
-        message: 'Loading a TypeScript flow file needs the `tsx` package: npm install tsx (or build the flow to JavaScript)',
-        cause: error,
-      });
-    },
-  );
-  return typeScriptLoader;
+async function importFlowModule(location: string): Promise<{ default?: unknown }> {
+  if (!typeScriptExtension.test(location)) return (await import(pathToFileURL(location).href)) as { default?: unknown };
+  try {
+    return (await import(pathToFileURL(location).href)) as { default?: unknown };
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'ERR_UNKNOWN_FILE_EXTENSION') throw error;
+  }
+  // Stack traces should point into the .ts source, through the bundle's inline source map.
+  process.setSourceMapsEnabled(true);
+  return (await import(pathToFileURL(await compileFlowModule(location)).href)) as { default?: unknown };
 }
 
 /** Says which package to install when the flow imports a flowenv provider that is not installed. */
