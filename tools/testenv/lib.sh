@@ -39,7 +39,7 @@ apt_install() {
 pid_owned() {
   local pid cmdline; pid=$(cat "$1" 2>/dev/null) || return 1
   [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null || return 1
-  cmdline=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || return 1
+  cmdline=$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline") || return 1
   [[ $cmdline == *"$2"* ]]
 }
 
@@ -47,8 +47,11 @@ pid_owned() {
 # start_daemon/stop_pidfile so neither trusts (or signals) a PID that is no longer ours.
 forget_stale_pidfile() { pid_owned "$1" "$2" || rm -f "$1"; }
 
+# process_running PID — true for a live process; a zombie (exited, not yet reaped by PID 1) is not.
+process_running() { kill -0 "$1" 2>/dev/null && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null; }
+
 # pid_alive PIDFILE — true when the pidfile names a live process.
-pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+pid_alive() { [ -f "$1" ] && process_running "$(cat "$1")"; }
 
 # start_daemon PIDFILE LOGFILE CMD... — starts CMD detached in its own session, records its PID.
 start_daemon() {
@@ -65,7 +68,7 @@ stop_pidfile() {
   local pid; pid=$(cat "$pidfile")
   if kill -0 "$pid" 2>/dev/null; then
     kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1 $((grace * 10))); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    for _ in $(seq 1 $((grace * 10))); do process_running "$pid" || break; sleep 0.1; done
     kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
   fi
   rm -f "$pidfile"
