@@ -73,6 +73,7 @@ export { currentRunContext, runContextFromConfig, withRunContext } from './confi
 export type { RunContext } from './config/context.js';
 export { isConfigTree } from './config/config-tree.js';
 export { formatPythonList, formatPythonLiteral, interpretValue } from './config/interpret-value.js';
+export { FLOW_EXECUTE_COMMAND } from './injection/flow-execute-command.js';
 export {
   DASK_EXECUTOR_CLASS,
   FLOW_RUNNER_CLASS,

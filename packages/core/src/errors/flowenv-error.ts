@@ -35,7 +35,16 @@ export type FlowenvErrorCode =
   | 'IMAGE_BUILD_FAILED'
   | 'IMAGE_HEALTH_CHECK_FAILED'
   | 'IMAGE_PUSH_FAILED'
-  | 'REGISTRY_AUTH_FAILED';
+  | 'REGISTRY_AUTH_FAILED'
+  | 'K8S_CONFIG_INVALID'
+  | 'K8S_UNREACHABLE'
+  | 'K8S_UNAUTHORIZED'
+  | 'K8S_FORBIDDEN'
+  | 'K8S_NOT_FOUND'
+  | 'K8S_CONFLICT'
+  | 'K8S_INVALID'
+  | 'K8S_THROTTLED'
+  | 'K8S_REQUEST_FAILED';
 
 const marker = Symbol.for('flowenv.error');
 
