@@ -6,9 +6,16 @@
 # published v0.<minor>.<patch>; etcd is go.etcd.io/etcd/server/v3 at the version that go.mod pins.
 # Everything comes from the Go module proxy configured on the machine (the default GOPROXY). Binaries
 # are cached in .testenv/k8s/bin/<version>/, the module and build caches in .testenv/k8s/go{path,cache}.
-# No kubelet and no scheduler run: Pods stay Pending unless a test (or a node stand-in) moves them.
+# No kubelet and no scheduler run here: Pods stay Pending unless a test (or services/k8s-node.sh) moves them.
 #
-# Override the version with TESTENV_K8S_VERSION=vX.Y.Z (needs a Go that satisfies its go directive).
+# Run: etcd (127.0.0.1:23790, peer 23800), kube-apiserver (https://127.0.0.1:16443, Node+RBAC, static
+# token file, anonymous off), kube-controller-manager (127.0.0.1:16257, all default controllers + the
+# bootstrap-token ones). State under .testenv/k8s/: pki/ (ca.crt/ca.key sign the serving certs; sa.key
+# signs service-account tokens; tokens.csv), etcd-data/, *.log, *.pid, kubeconfig (admin token, CA
+# embedded). Service-account tokens come from the TokenRequest API (no legacy token Secrets).
+#
+# Env: TESTENV_K8S_VERSION=vX.Y.Z overrides the version (needs a Go that satisfies its go directive);
+# TESTENV_K8S_KUBECTL=0 skips building the matching kubectl (written to the env as FLOWENV_K8S_KUBECTL).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
@@ -20,7 +27,6 @@ APISERVER_PORT=16443
 KCM_PORT=16257
 SERVER=https://127.0.0.1:$APISERVER_PORT
 ISSUER=https://kubernetes.default.svc.cluster.local
-NODE_NAME=flowenv-node   # identity of the (future) node stand-in; see node.kubeconfig
 
 dir=$(service_dir k8s)
 bindir=$dir/bin/$K8S_VERSION
@@ -33,16 +39,22 @@ go_env() {
   export GOFLAGS='-modcacherw -buildvcs=false' GOTOOLCHAIN=local CGO_ENABLED=0 GOWORK=off
 }
 
+WANT_KUBECTL=${TESTENV_K8S_KUBECTL:-1}   # 0: skip the matching kubectl (it adds ~40 s to a cold build)
+
+built() {
+  [ -f "$bindir/.complete" ] && [ -x "$bindir/kube-apiserver" ] && [ -x "$bindir/kube-controller-manager" ] &&
+    [ -x "$bindir/etcd" ] && { [ "$WANT_KUBECTL" != 1 ] || [ -x "$bindir/kubectl" ]; }
+}
+
 build() {
-  [ -x "$bindir/kube-apiserver" ] && [ -x "$bindir/kube-controller-manager" ] && [ -x "$bindir/etcd" ] \
-    && [ -f "$bindir/.complete" ] && return 0
+  built && return 0
   command -v go >/dev/null || die "go is not on PATH (needed to build Kubernetes $K8S_VERSION)"
   go_env
   local started=$SECONDS
   local minor=${K8S_VERSION#v1.}; local staging_version=v0.$minor
   local build=$dir/build/$K8S_VERSION
   mkdir -p "$build" "$bindir"
-  log "building kubernetes $K8S_VERSION from the Go module proxy (cold: ~15 min on 2 cores)"
+  log "building kubernetes $K8S_VERSION from the Go module proxy (cold: 8-16 min on 2 cores)"
 
   go mod download "k8s.io/kubernetes@$K8S_VERSION" >&2
   local upstream_mod=$GOMODCACHE/cache/download/k8s.io/kubernetes/@v/$K8S_VERSION.mod
@@ -80,8 +92,9 @@ build() {
   # The tool directives let `go mod tidy` see the main packages we build.
   (
     cd "$build"
-    for tool in k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
-      go.etcd.io/etcd/server/v3; do
+    local tools="k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager go.etcd.io/etcd/server/v3"
+    [ "$WANT_KUBECTL" = 1 ] && tools+=" k8s.io/kubernetes/cmd/kubectl"
+    for tool in $tools; do
       go mod edit -tool="$tool"
     done
     log "resolving modules"
@@ -93,21 +106,17 @@ build() {
       x+=" -X $p.gitVersion=$K8S_VERSION -X $p.gitMajor=1 -X $p.gitMinor=${minor%%.*}"
       x+=" -X $p.gitTreeState=clean -X $p.buildDate=$date"
     done
-    log "compiling etcd $etcd_version"
-    go build -trimpath -ldflags="-s -w" -o "$bindir/etcd.tmp" go.etcd.io/etcd/server/v3 >&2
-    log "compiling kube-apiserver"
-    go build -trimpath -ldflags="-s -w$x" -o "$bindir/kube-apiserver.tmp" k8s.io/kubernetes/cmd/kube-apiserver >&2
-    log "compiling kube-controller-manager"
-    go build -trimpath -ldflags="-s -w$x" -o "$bindir/kube-controller-manager.tmp" \
-      k8s.io/kubernetes/cmd/kube-controller-manager >&2
-    if [ "${TESTENV_K8S_KUBECTL:-0}" = 1 ]; then
-      log "compiling kubectl"
-      go build -trimpath -ldflags="-s -w$x" -o "$bindir/kubectl.tmp" k8s.io/kubernetes/cmd/kubectl >&2
-    fi
+    compile() { # compile NAME PACKAGE [LDFLAGS] — skipped when this version's binary is already there
+      [ -x "$bindir/$1" ] && return 0
+      log "compiling $1"
+      go build -trimpath -ldflags="-s -w${3:-}" -o "$bindir/$1.tmp" "$2" >&2
+      mv "$bindir/$1.tmp" "$bindir/$1"   # in place only when complete: an interrupted build resumes
+    }
+    compile etcd go.etcd.io/etcd/server/v3
+    compile kube-apiserver k8s.io/kubernetes/cmd/kube-apiserver "$x"
+    compile kube-controller-manager k8s.io/kubernetes/cmd/kube-controller-manager "$x"
+    if [ "$WANT_KUBECTL" = 1 ]; then compile kubectl k8s.io/kubernetes/cmd/kubectl "$x"; fi
   )
-  for binary in etcd kube-apiserver kube-controller-manager kubectl; do
-    [ -f "$bindir/$binary.tmp" ] && mv "$bindir/$binary.tmp" "$bindir/$binary"
-  done
   echo "$etcd_version" >"$bindir/etcd.version"
   touch "$bindir/.complete"
   log "built kubernetes $K8S_VERSION + etcd $etcd_version in $((SECONDS - started))s"
@@ -117,8 +126,12 @@ build() {
 
 random_token() { od -An -N24 -tx1 /dev/urandom | tr -d ' \n'; }
 
+PKI_FILES="ca.crt ca.key apiserver.crt apiserver.key front-proxy-ca.crt front-proxy-client.crt front-proxy-client.key
+  sa.key sa.pub tokens.csv"
+pki_complete() { local f; for f in $PKI_FILES; do [ -s "$pki/$f" ] || return 1; done; }
+
 pki() {
-  [ -f "$pki/.complete" ] && return 0
+  pki_complete && return 0
   mkdir -p "$pki"; chmod 700 "$pki"
   log "generating certificates, service-account keys and tokens under $pki"
   local days=3650
@@ -136,17 +149,28 @@ EOF
   openssl req -new -key "$pki/apiserver.key" -subj "/CN=kube-apiserver" -out "$pki/apiserver.csr" 2>/dev/null
   openssl x509 -req -in "$pki/apiserver.csr" -CA "$pki/ca.crt" -CAkey "$pki/ca.key" -CAcreateserial \
     -days $days -sha256 -extfile "$pki/apiserver.ext" -out "$pki/apiserver.crt" 2>/dev/null
+  # Front-proxy (request-header) CA and client: delegated authentication in the controller manager
+  # (and any aggregated API server) reads them from kube-system/extension-apiserver-authentication.
+  openssl genrsa -out "$pki/front-proxy-ca.key" 2048 2>/dev/null
+  openssl req -x509 -new -nodes -key "$pki/front-proxy-ca.key" -sha256 -days $days \
+    -subj "/CN=flowenv-testenv-front-proxy-ca" -addext "basicConstraints=critical,CA:TRUE" \
+    -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature" -out "$pki/front-proxy-ca.crt" 2>/dev/null
+  openssl genrsa -out "$pki/front-proxy-client.key" 2048 2>/dev/null
+  printf '%s\n' basicConstraints=CA:FALSE keyUsage=critical,digitalSignature,keyEncipherment \
+    extendedKeyUsage=clientAuth >"$pki/front-proxy-client.ext"
+  openssl req -new -key "$pki/front-proxy-client.key" -subj "/CN=front-proxy-client" \
+    -out "$pki/front-proxy-client.csr" 2>/dev/null
+  openssl x509 -req -in "$pki/front-proxy-client.csr" -CA "$pki/front-proxy-ca.crt" -CAkey "$pki/front-proxy-ca.key" \
+    -CAcreateserial -days $days -sha256 -extfile "$pki/front-proxy-client.ext" -out "$pki/front-proxy-client.crt" 2>/dev/null
   openssl genrsa -out "$pki/sa.key" 2048 2>/dev/null
   openssl rsa -in "$pki/sa.key" -pubout -out "$pki/sa.pub" 2>/dev/null
-  # Static tokens: admin (system:masters), the controller manager, and a node identity for a kubelet stand-in.
+  # Static tokens (random, made once): admin (system:masters) and the controller manager.
   {
     echo "$(random_token),admin,admin,system:masters"
     echo "$(random_token),system:kube-controller-manager,system:kube-controller-manager"
-    echo "$(random_token),system:node:$NODE_NAME,system:node:$NODE_NAME,system:nodes"
   } >"$pki/tokens.csv"
   chmod 600 "$pki"/*.key "$pki/tokens.csv"
-  rm -f "$pki/apiserver.csr" "$pki/apiserver.ext"
-  touch "$pki/.complete"
+  rm -f "$pki"/*.csr "$pki"/*.ext "$pki"/*.srl
 }
 
 token_of() { awk -F, -v user="$1" '$2==user{print $1; exit}' "$pki/tokens.csv"; }
@@ -230,6 +254,10 @@ start_apiserver() {
     --service-account-issuer=$ISSUER --api-audiences=$ISSUER \
     --service-account-key-file="$pki/sa.pub" --service-account-signing-key-file="$pki/sa.key" \
     --service-cluster-ip-range=10.0.0.0/24 --endpoint-reconciler-type=none \
+    --requestheader-client-ca-file="$pki/front-proxy-ca.crt" --requestheader-allowed-names=front-proxy-client \
+    --requestheader-username-headers=X-Remote-User --requestheader-group-headers=X-Remote-Group \
+    --requestheader-extra-headers-prefix=X-Remote-Extra- \
+    --proxy-client-cert-file="$pki/front-proxy-client.crt" --proxy-client-key-file="$pki/front-proxy-client.key" \
     --allow-privileged=true --profiling=false
   for _ in $(seq 1 1200); do
     readyz_ok && return 0
@@ -252,7 +280,8 @@ start_kcm() {
     --service-account-private-key-file="$pki/sa.key" --root-ca-file="$pki/ca.crt" \
     --use-service-account-credentials=true \
     --cluster-signing-cert-file="$pki/ca.crt" --cluster-signing-key-file="$pki/ca.key" \
-    --controllers='*,bootstrapsigner,tokencleaner' --profiling=false
+    --controllers='*,bootstrapsigner,tokencleaner' --profiling=false \
+    --flex-volume-plugin-dir="$dir/flexvolume"
 }
 
 # Pods can be created once the `default` ServiceAccount exists (ServiceAccount admission needs it).
@@ -277,17 +306,18 @@ all_running() {
 
 publish() {
   write_kubeconfig "$dir/kubeconfig" admin
-  write_kubeconfig "$dir/node.kubeconfig" "system:node:$NODE_NAME"
-  write_env k8s "KUBECONFIG=$dir/kubeconfig" "FLOWENV_K8S_VERSION=$K8S_VERSION" "FLOWENV_K8S_SERVER=$SERVER"
+  local extra=()
+  [ -x "$bindir/kubectl" ] && extra+=("FLOWENV_K8S_KUBECTL=$bindir/kubectl")
+  write_env k8s "KUBECONFIG=$dir/kubeconfig" "FLOWENV_K8S_VERSION=$K8S_VERSION" "FLOWENV_K8S_SERVER=$SERVER" ${extra[@]+"${extra[@]}"}
 }
 
 up() {
-  if [ -f "$pki/.complete" ] && [ -f "$dir/kubeconfig" ] && all_running; then
+  if built && pki_complete && [ -f "$dir/kubeconfig" ] && all_running; then
     publish; return 0
   fi
   apt_install curl openssl ca-certificates
   build
-  pki
+  if ! pki_complete; then down; pki; fi   # new keys: nothing may keep running on the old ones
   # A build of another version still running: restart everything on this one (same etcd data).
   for name in kcm:kube-controller-manager apiserver:kube-apiserver etcd:etcd; do
     if ours "$dir/${name%%:*}.pid" "${name#*:}" && ! current "$dir/${name%%:*}.pid" "${name#*:}"; then down; break; fi
@@ -318,7 +348,7 @@ down() {
 }
 
 status() {
-  if [ -f "$pki/.complete" ] && all_running; then
+  if pki_complete && all_running; then
     log "running: etcd, kube-apiserver, kube-controller-manager ($K8S_VERSION) at $SERVER"
     return 0
   fi
