@@ -158,7 +158,7 @@ describe('FargateTaskEnvironment on moto', () => {
       { name: 'PREFECT__CONTEXT__FLOW_FILE_PATH', value: '/opt/prefect/flows/f.mjs' },
     ]);
 
-    // What Docker would have to run to do the same ("run the spec"; the Docker run is wired with DockerStorage).
+    // What Docker would have to run to do the same (fargate-run-spec.e2e.test.ts runs it with a real image).
     const spec = await dockerRunSpecOfTask(ecs, cluster, handle.id);
     expect(spec).toMatchObject({ image: 'registry.example/flow:1', command: ['flowenv', 'execute'] });
     expect(spec.env).toMatchObject({
