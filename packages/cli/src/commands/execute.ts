@@ -17,6 +17,12 @@ export async function executeCommand(argv: readonly string[], io: CommandIo): Pr
       message: 'No flow file to run: set PREFECT__CONTEXT__FLOW_FILE_PATH to the flow module inside the image',
     });
   }
+  // In a container this process is PID 1, which ignores SIGTERM unless it handles it: without this,
+  // deleting the Job or stopping the task would wait out the whole grace period.
+  process.once('SIGTERM', () => {
+    io.stderr('flowenv execute: SIGTERM received, stopping the run');
+    process.exit(143);
+  });
   const flow = await loadFlow(flowFilePath);
   const environment = flow.environment ?? new Environment();
   const result = await environment.runFlow();
