@@ -44,7 +44,11 @@ export type FlowenvErrorCode =
   | 'K8S_CONFLICT'
   | 'K8S_INVALID'
   | 'K8S_THROTTLED'
-  | 'K8S_REQUEST_FAILED';
+  | 'K8S_REQUEST_FAILED'
+  | 'ON_EXECUTE_FAILED'
+  | 'DASK_CLUSTER_FAILED'
+  | 'DASK_CLUSTER_TIMEOUT'
+  | 'DASK_CLUSTER_TEARDOWN_FAILED';
 
 const marker = Symbol.for('flowenv.error');
 

@@ -1,0 +1,30 @@
+// The public API of @flowenv/env-dask-cloudprovider. Explicit named exports only; types with `export type`.
+
+export { DASK_EXECUTOR, DaskCloudProviderEnvironment } from './dask-cloud-provider-environment.js';
+export type { DaskCloudProviderEnvironmentOptions, OnExecuteHook } from './environment-options.js';
+export { isDaskClusterProvider } from './dask-cluster-provider.js';
+export type { DaskClusterContext, DaskClusterInfo, DaskClusterProvider, DaskClusterProviderSource } from './dask-cluster-provider.js';
+export { runOnDaskCluster } from './run-on-dask-cluster.js';
+export type { DaskClusterRun } from './run-on-dask-cluster.js';
+export { EcsDaskClusterProvider } from './ecs-dask-cluster-provider.js';
+export type { BuiltInProviderName } from './ecs-dask-cluster-provider.js';
+export { MANAGED_BY_TAG, RUN_TAG, resolveEcsClusterSettings } from './ecs-cluster-options.js';
+export type { EcsClusterOptions, EcsClusterSettings, LaunchType } from './ecs-cluster-options.js';
+export { createAwsClients } from './aws-clients.js';
+export type { AwsClientSettings, AwsClients } from './aws-clients.js';
+export { generateTemporaryCertificates, writeCertificateFiles } from './temporary-certificates.js';
+export type { CertificateFiles, TemporaryCertificateOptions, TemporaryCertificates } from './temporary-certificates.js';
+export { buildX509Certificate } from './build-x509-certificate.js';
+export type { CertificateRequest } from './build-x509-certificate.js';
+export { buildCreateClusterRequest } from './build-cluster-request.js';
+export { buildCreateLogGroupRequest } from './build-log-group-request.js';
+export { buildAttachTaskRolePolicyRequests, buildExecutionRolePolicy, buildExecutionRoleRequest, buildTaskRoleRequest, ROLE_PATH } from './build-iam-role-requests.js';
+export { buildCreateSecurityGroupRequest, buildIngressRequest, DASK_PORTS } from './build-security-group-requests.js';
+export { buildSchedulerTaskDefinition, buildWorkerTaskDefinition } from './build-dask-task-definitions.js';
+export type { TaskDefinitionInput } from './build-dask-task-definitions.js';
+export { buildSchedulerRunTaskRequest, buildWorkerRunTaskRequests } from './build-dask-run-task-requests.js';
+export type { RunTaskInput, WorkerRunTaskInput } from './build-dask-run-task-requests.js';
+export { daskTlsEnvironment } from './dask-tls-environment.js';
+export type { TlsMaterial } from './dask-tls-environment.js';
+export type { ClusterIdentity } from './cluster-identity.js';
+export type { CreatedResource } from './created-resource.js';
