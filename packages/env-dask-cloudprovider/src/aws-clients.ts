@@ -2,22 +2,25 @@ import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { IAMClient } from '@aws-sdk/client-iam';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { FlowenvError } from '@flowenv/core';
 
 /** What the provider resolved for its AWS clients; undefined parts are left to the SDK's default chain. */
 export interface AwsClientSettings {
   region?: string | undefined;
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string | undefined } | undefined;
-  /** One endpoint for ECS, EC2, IAM and CloudWatch Logs (moto, LocalStack). */
+  /** One endpoint for ECS, EC2, IAM, CloudWatch Logs and Secrets Manager (moto, LocalStack). */
   endpoint?: string | undefined;
 }
 
-/** The four SDK clients the ECS provider uses. Anything with the SDK's `send` will do (tests pass fakes). */
+/** The five SDK clients the ECS provider uses. Anything with the SDK's `send` will do (tests pass fakes). */
 export interface AwsClients {
   ecs: Pick<ECSClient, 'send'>;
   ec2: Pick<EC2Client, 'send'>;
   iam: Pick<IAMClient, 'send'>;
   logs: Pick<CloudWatchLogsClient, 'send'>;
+  /** Holds each run's TLS material, which the tasks read through their definitions' `secrets`. */
+  secrets: Pick<SecretsManagerClient, 'send'>;
 }
 
 /**
@@ -25,7 +28,7 @@ export interface AwsClients {
  * Wrap it to add middleware (e.g. to count calls): `createClients: (settings) => { const clients =
  * createAwsClients(settings); clients.ecs.middlewareStack.add(…); return clients; }`.
  */
-export function createAwsClients(settings: AwsClientSettings): { ecs: ECSClient; ec2: EC2Client; iam: IAMClient; logs: CloudWatchLogsClient } {
+export function createAwsClients(settings: AwsClientSettings): { ecs: ECSClient; ec2: EC2Client; iam: IAMClient; logs: CloudWatchLogsClient; secrets: SecretsManagerClient } {
   const configuration = {
     ...(settings.region === undefined ? {} : { region: settings.region }),
     ...(settings.credentials === undefined ? {} : { credentials: settings.credentials }),
@@ -36,6 +39,7 @@ export function createAwsClients(settings: AwsClientSettings): { ecs: ECSClient;
     ec2: new EC2Client(configuration),
     iam: new IAMClient(configuration),
     logs: new CloudWatchLogsClient(configuration),
+    secrets: new SecretsManagerClient(configuration),
   };
 }
 

@@ -1,8 +1,7 @@
 import { FlowenvError } from '@flowenv/core';
 import { describe, expect, it } from 'vitest';
-import { identity, settingsOf, tls } from './__fixtures__/settings.js';
-import { buildSchedulerRunTaskRequest, buildWorkerRunTaskRequests, MAX_OVERRIDES_LENGTH, type RunTaskInput } from './build-dask-run-task-requests.js';
-import { generateTemporaryCertificates } from './temporary-certificates.js';
+import { identity, settingsOf } from './__fixtures__/settings.js';
+import { buildSchedulerRunTaskRequest, buildWorkerRunTaskRequests, type RunTaskInput } from './build-dask-run-task-requests.js';
 
 const input: RunTaskInput = {
   identity,
@@ -10,11 +9,10 @@ const input: RunTaskInput = {
   taskDefinitionArn: 'arn:aws:ecs:eu-west-1:123456789012:task-definition/flowenv-dask-scheduler:7',
   subnets: ['subnet-a', 'subnet-b'],
   securityGroups: ['sg-0123'],
-  tls,
 };
 
 describe('RunTask requests', () => {
-  it('golden: the scheduler, private IP, TLS material in its environment, tagged with the run', async () => {
+  it('golden: the scheduler, private IP, encryption required, no TLS material, tagged with the run', async () => {
     const request = buildSchedulerRunTaskRequest(settingsOf({ tags: { team: 'data' } }), input);
     await expect(`${JSON.stringify(request, null, 2)}\n`).toMatchFileSnapshot('./__golden__/scheduler-run-task.json');
   });
@@ -39,17 +37,16 @@ describe('RunTask requests', () => {
     expect(ec2.networkConfiguration?.awsvpcConfiguration).not.toHaveProperty('assignPublicIp');
   });
 
-  it('fits temporary certificates well within the 8192-character overrides limit', () => {
-    const real = buildWorkerRunTaskRequests(settingsOf(), { ...input, tls: generateTemporaryCertificates(), schedulerAddress: 'tls://10.0.1.23:8786', count: 1, step: 3 });
-    expect(JSON.stringify(real[0]?.overrides).length).toBeLessThan(MAX_OVERRIDES_LENGTH / 2);
-    expect(real[0]?.clientToken).toBe('flowenv-dask-0a1b2c3d-workers-3-0');
+  it('names each scaling step and batch in its idempotency token', () => {
+    const [request] = buildWorkerRunTaskRequests(settingsOf(), { ...input, schedulerAddress: 'tls://10.0.1.23:8786', count: 1, step: 3 });
+    expect(request?.clientToken).toBe('flowenv-dask-0a1b2c3d-workers-3-0');
   });
 
-  it('refuses TLS material too large for the overrides, saying what to do', () => {
-    const big = { ...tls, certificate: `-----BEGIN CERTIFICATE-----\n${'A'.repeat(9_000)}\n-----END CERTIFICATE-----\n` };
+  it('refuses overrides longer than ECS allows, saying what to do', () => {
+    const settings = settingsOf({ workerCommand: ['dask', 'worker', 'x'.repeat(9_000)] });
     let caught: unknown;
     try {
-      buildSchedulerRunTaskRequest(settingsOf(), { ...input, tls: big });
+      buildWorkerRunTaskRequests(settings, { ...input, schedulerAddress: 'tls://10.0.1.23:8786', count: 1, step: 0 });
     } catch (error) {
       caught = error;
     }

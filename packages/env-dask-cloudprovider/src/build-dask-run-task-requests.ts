@@ -2,7 +2,7 @@ import type { RunTaskCommandInput, TaskOverride } from '@aws-sdk/client-ecs';
 import { FlowenvError } from '@flowenv/core';
 import { SCHEDULER_CONTAINER, WORKER_CONTAINER, workerCommand } from './build-dask-task-definitions.js';
 import type { ClusterIdentity } from './cluster-identity.js';
-import { daskTlsEnvironment, type TlsMaterial } from './dask-tls-environment.js';
+import { daskTlsEnvironment } from './dask-tls-environment.js';
 import type { EcsClusterSettings } from './ecs-cluster-options.js';
 import { ecsTags, resourceTags } from './resource-tags.js';
 
@@ -18,7 +18,6 @@ export interface RunTaskInput {
   taskDefinitionArn: string;
   subnets: readonly string[];
   securityGroups: readonly string[];
-  tls: TlsMaterial;
 }
 
 function baseRequest(settings: EcsClusterSettings, input: RunTaskInput, role: 'scheduler' | 'worker', count: number, clientToken: string, overrides: TaskOverride): RunTaskCommandInput {
@@ -26,8 +25,8 @@ function baseRequest(settings: EcsClusterSettings, input: RunTaskInput, role: 's
   if (length > MAX_OVERRIDES_LENGTH) {
     throw new FlowenvError({
       code: 'OPTIONS_INVALID',
-      message: `The ${role} RunTask overrides (TLS material and command) are ${length} characters; ECS allows ${MAX_OVERRIDES_LENGTH}. ` +
-        'Use smaller certificates (an EC key and no chain in `security`), or leave `security` out to get small temporary ones',
+      message: `The ${role} RunTask overrides (command and environment) are ${length} characters; ECS allows ${MAX_OVERRIDES_LENGTH}. ` +
+        'Use a shorter `workerCommand`',
     });
   }
   return {
@@ -52,10 +51,13 @@ function baseRequest(settings: EcsClusterSettings, input: RunTaskInput, role: 's
   };
 }
 
-/** RunTask of the scheduler: one task, its TLS material in the container's environment. */
+/**
+ * RunTask of the scheduler: one task. The overrides carry no TLS material (anyone allowed
+ * ecs:DescribeTasks reads them): the task definition's `secrets` bring it from the run's secret.
+ */
 export function buildSchedulerRunTaskRequest(settings: EcsClusterSettings, input: RunTaskInput): RunTaskCommandInput {
   return baseRequest(settings, input, 'scheduler', 1, `${input.identity.name}-scheduler`, {
-    containerOverrides: [{ name: SCHEDULER_CONTAINER, environment: daskTlsEnvironment('scheduler', input.tls) }],
+    containerOverrides: [{ name: SCHEDULER_CONTAINER, environment: daskTlsEnvironment() }],
   });
 }
 
@@ -69,7 +71,7 @@ export interface WorkerRunTaskInput extends RunTaskInput {
 
 /**
  * RunTask requests that start `count` workers (batches of 10), each with the scheduler address
- * appended to its command and its TLS material in the environment.
+ * appended to its command (TLS material comes from the task definition's `secrets`).
  */
 export function buildWorkerRunTaskRequests(settings: EcsClusterSettings, input: WorkerRunTaskInput): RunTaskCommandInput[] {
   const requests: RunTaskCommandInput[] = [];
@@ -80,7 +82,7 @@ export function buildWorkerRunTaskRequests(settings: EcsClusterSettings, input: 
         {
           name: WORKER_CONTAINER,
           command: [...workerCommand(settings), input.schedulerAddress],
-          environment: daskTlsEnvironment('worker', input.tls),
+          environment: daskTlsEnvironment(),
         },
       ],
     }));

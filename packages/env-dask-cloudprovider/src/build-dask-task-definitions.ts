@@ -1,5 +1,6 @@
-import type { ContainerDefinition, KeyValuePair, RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs';
+import type { ContainerDefinition, KeyValuePair, RegisterTaskDefinitionCommandInput, Secret } from '@aws-sdk/client-ecs';
 import type { ClusterIdentity } from './cluster-identity.js';
+import { daskTlsSecrets } from './dask-tls-environment.js';
 import type { EcsClusterSettings } from './ecs-cluster-options.js';
 import { ecsTags, resourceTags } from './resource-tags.js';
 
@@ -15,9 +16,12 @@ export interface TaskDefinitionInput {
   executionRoleArn: string;
   taskRoleArn: string | undefined;
   logGroupName: string;
+  /** ARN of the run's TLS secret, which the containers' `secrets` read (see daskTlsSecrets). */
+  tlsSecretArn: string;
   /**
-   * True when the definitions reference a role or log group created for this run: they are then
-   * tagged with the run and deregistered with the cluster (nobody else can use them).
+   * True when the definitions reference a role, log group or secret created for this run: they
+   * are then tagged with the run and deregistered with the cluster (nobody else can use them).
+   * The built-in providers always reference the run's TLS secret, so they always pass true.
    */
   runScoped: boolean;
 }
@@ -50,16 +54,23 @@ export function workerCommand(settings: EcsClusterSettings): string[] {
   ];
 }
 
-/** flowenv's variables, then the user's `environment` (which wins by name). */
-function containerEnvironment(own: Record<string, string>, settings: EcsClusterSettings): KeyValuePair[] {
-  return Object.entries({ ...own, ...settings.environment }).map(([name, value]) => ({ name, value }));
+/**
+ * flowenv's variables, then the user's `environment` (which wins by name), except the names the
+ * container gets from `secrets`: a name in both lists would be ambiguous, and the TLS material
+ * wins (as it did when it travelled in the RunTask overrides).
+ */
+function containerEnvironment(own: Record<string, string>, settings: EcsClusterSettings, secrets: readonly Secret[]): KeyValuePair[] {
+  const secretNames = new Set(secrets.map((secret) => secret.name));
+  return Object.entries({ ...own, ...settings.environment })
+    .filter(([name]) => !secretNames.has(name))
+    .map(([name, value]) => ({ name, value }));
 }
 
 function definition(
   role: 'scheduler' | 'worker',
   settings: EcsClusterSettings,
   input: TaskDefinitionInput,
-  container: Pick<ContainerDefinition, 'name' | 'command' | 'environment'>,
+  container: Pick<ContainerDefinition, 'name' | 'command' | 'environment' | 'secrets'>,
 ): RegisterTaskDefinitionCommandInput {
   const cpu = role === 'scheduler' ? settings.schedulerCpu : settings.workerCpu;
   const memory = role === 'scheduler' ? settings.schedulerMemory : settings.workerMemory;
@@ -93,24 +104,28 @@ function definition(
 }
 
 /**
- * The scheduler's task definition. Everything that changes per run (TLS material) travels in the
- * RunTask overrides, so with your own roles and log group the content is the same every run and
- * one definition is reused.
+ * The scheduler's task definition. Its TLS certificate and key come from the run's secret
+ * (`secrets`, read by ECS when the container starts): RunTask overrides cannot carry `secrets`,
+ * and a value in the overrides is readable by anyone allowed ecs:DescribeTasks.
  */
 export function buildSchedulerTaskDefinition(settings: EcsClusterSettings, input: TaskDefinitionInput): RegisterTaskDefinitionCommandInput {
+  const secrets = daskTlsSecrets('scheduler', input.tlsSecretArn);
   return definition('scheduler', settings, input, {
     name: SCHEDULER_CONTAINER,
     command: schedulerCommand(settings),
     // 0.11's Dask job blocked these handlers too: they run arbitrary code on the scheduler.
-    environment: containerEnvironment({ DASK_DISTRIBUTED__SCHEDULER__BLOCKED_HANDLERS: "['feed', 'run_function']" }, settings),
+    environment: containerEnvironment({ DASK_DISTRIBUTED__SCHEDULER__BLOCKED_HANDLERS: "['feed', 'run_function']" }, settings, secrets),
+    secrets,
   });
 }
 
-/** The workers' task definition (the scheduler address is added by RunTask overrides). */
+/** The workers' task definition: TLS from the run's secret; RunTask overrides add the scheduler address. */
 export function buildWorkerTaskDefinition(settings: EcsClusterSettings, input: TaskDefinitionInput): RegisterTaskDefinitionCommandInput {
+  const secrets = daskTlsSecrets('worker', input.tlsSecretArn);
   return definition('worker', settings, input, {
     name: WORKER_CONTAINER,
     command: workerCommand(settings),
-    environment: containerEnvironment({}, settings),
+    environment: containerEnvironment({}, settings, secrets),
+    secrets,
   });
 }

@@ -14,7 +14,7 @@ const ecsTasksTrustPolicy = JSON.stringify({
   Statement: [{ Effect: 'Allow', Principal: { Service: 'ecs-tasks.amazonaws.com' }, Action: 'sts:AssumeRole' }],
 });
 
-/** CreateRole for the execution role (image pull, logs) of a run without `executionRoleArn`. */
+/** CreateRole for the execution role (image pull, logs, TLS secret) of a run without `executionRoleArn`. */
 export function buildExecutionRoleRequest(identity: ClusterIdentity, settings: EcsClusterSettings): CreateRoleCommandInput & { RoleName: string } {
   return {
     RoleName: `${identity.name}-execution`,
@@ -31,11 +31,14 @@ export interface ExecutionPolicyInput {
   region: string;
   accountId: string;
   logGroupName: string;
+  /** ARN of the run's TLS secret (with the suffix Secrets Manager adds). */
+  tlsSecretArn: string;
 }
 
 /**
- * The execution role's only permissions: pull images from ECR and write to this run's log group
- * (least privilege; AWS's managed AmazonECSTaskExecutionRolePolicy allows every log group).
+ * The execution role's only permissions: pull images from ECR, write to this run's log group and
+ * read this run's TLS secret, which ECS does for the containers' `secrets` (least privilege; AWS's
+ * managed AmazonECSTaskExecutionRolePolicy allows every log group and no secret at all).
  */
 export function buildExecutionRolePolicy(input: ExecutionPolicyInput): PutRolePolicyCommandInput {
   return {
@@ -55,6 +58,12 @@ export function buildExecutionRolePolicy(input: ExecutionPolicyInput): PutRolePo
           Effect: 'Allow',
           Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
           Resource: `arn:${input.partition}:logs:${input.region}:${input.accountId}:log-group:${input.logGroupName}:*`,
+        },
+        {
+          Sid: 'ReadTlsSecret',
+          Effect: 'Allow',
+          Action: 'secretsmanager:GetSecretValue',
+          Resource: input.tlsSecretArn,
         },
       ],
     }),

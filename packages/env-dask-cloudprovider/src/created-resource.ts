@@ -20,7 +20,12 @@ export type CreatedResource =
       /** Managed policies attached (or being attached): detached before the role. */
       attachedPolicies: string[];
     }
-  | { kind: 'log-group'; name: string };
+  | { kind: 'log-group'; name: string }
+  | {
+      kind: 'secret';
+      /** The ARN, or the name when CreateSecret's answer was lost (either deletes it). */
+      id: string;
+    };
 
 export type CreatedResourceKind = CreatedResource['kind'];
 
@@ -39,5 +44,7 @@ export function describeResource(resource: CreatedResource): string {
       return `IAM role ${resource.name}`;
     case 'log-group':
       return `log group ${resource.name}`;
+    case 'secret':
+      return `secret ${resource.id}`;
   }
 }

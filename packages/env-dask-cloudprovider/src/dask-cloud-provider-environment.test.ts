@@ -125,7 +125,7 @@ describe('DaskCloudProviderEnvironment (spec 2.7, 4, 8.5)', () => {
 
     it('lists the npm packages its process needs (8.5.6; 0.11: dask_cloudprovider)', () => {
       expect(new DaskCloudProviderEnvironment({ provider: 'FargateCluster' }).dependencies).toEqual([
-        '@flowenv/dask', '@aws-sdk/client-ecs', '@aws-sdk/client-ec2', '@aws-sdk/client-iam', '@aws-sdk/client-cloudwatch-logs',
+        '@flowenv/dask', '@aws-sdk/client-ecs', '@aws-sdk/client-ec2', '@aws-sdk/client-iam', '@aws-sdk/client-cloudwatch-logs', '@aws-sdk/client-secrets-manager',
       ]);
     });
 
@@ -378,7 +378,11 @@ describe('DaskCloudProviderEnvironment (spec 2.7, 4, 8.5)', () => {
       expect(options.security.caFile).toMatch(/flowenv-dask-tls-.*\/ca\.pem$/);
       // onExecute asked for 1 worker; adapt brought it to 3.
       expect(aws.inputsOf('RunTask').map((input) => input['count'])).toEqual([1, 1, 2]);
-      expect(aws.live()).toEqual({ tasks: 0, clusters: 0, taskDefinitions: 0, securityGroups: 0, roles: 0, logGroups: 0 });
+      expect(aws.live()).toEqual({ tasks: 0, clusters: 0, taskDefinitions: 0, securityGroups: 0, roles: 0, logGroups: 0, secrets: 0 });
+      expect(aws.count('DeleteSecret')).toBe(1);
+      // The key went to Secrets Manager only: not to ECS, not to the log.
+      expect(JSON.stringify([...aws.inputsOf('RunTask'), ...aws.inputsOf('RegisterTaskDefinition')])).not.toContain('PRIVATE KEY');
+      expect(messages.join('\n')).not.toContain('PRIVATE KEY');
     });
   });
 
@@ -438,7 +442,7 @@ describe('DaskCloudProviderEnvironment (spec 2.7, 4, 8.5)', () => {
 describeEnvironmentConformance({
   environmentClass: DaskCloudProviderEnvironment,
   create: (options) => new DaskCloudProviderEnvironment({ provider: () => new FakeProvider(), ...options }),
-  dependencies: ['@flowenv/dask', '@aws-sdk/client-ecs', '@aws-sdk/client-ec2', '@aws-sdk/client-iam', '@aws-sdk/client-cloudwatch-logs'],
+  dependencies: ['@flowenv/dask', '@aws-sdk/client-ecs', '@aws-sdk/client-ec2', '@aws-sdk/client-iam', '@aws-sdk/client-cloudwatch-logs', '@aws-sdk/client-secrets-manager'],
   runWithHooks: (environment, markBody) => environment.execute(new FakeStorage(() => oneTaskFlow(markBody)), 'loc'),
   setupStorage: () => new FakeStorage(() => oneTaskFlow()),
 });

@@ -39,7 +39,14 @@ import { runOnDaskCluster } from './run-on-dask-cluster.js';
 export const DASK_EXECUTOR = '@flowenv/dask#DaskExecutor';
 
 /** The npm packages the process that runs `execute` needs (0.11: `["dask_cloudprovider"]`). */
-const runtimeDependencies = ['@flowenv/dask', '@aws-sdk/client-ecs', '@aws-sdk/client-ec2', '@aws-sdk/client-iam', '@aws-sdk/client-cloudwatch-logs'];
+const runtimeDependencies = [
+  '@flowenv/dask',
+  '@aws-sdk/client-ecs',
+  '@aws-sdk/client-ec2',
+  '@aws-sdk/client-iam',
+  '@aws-sdk/client-cloudwatch-logs',
+  '@aws-sdk/client-secrets-manager',
+];
 
 /**
  * Runs each flow run in this process on a Dask cluster created for that run (Prefect 0.11

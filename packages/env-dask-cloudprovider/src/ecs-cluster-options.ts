@@ -70,7 +70,7 @@ export interface EcsClusterOptions {
   awsSecretAccessKey?: string;
   /** Default: the SDK's chain (AWS_SESSION_TOKEN). Never serialized, masked in logs. */
   awsSessionToken?: string;
-  /** One endpoint for ECS, EC2, IAM and CloudWatch Logs instead of AWS's (moto, LocalStack). Default none. */
+  /** One endpoint for ECS, EC2, IAM, CloudWatch Logs and Secrets Manager instead of AWS's (moto, LocalStack). Default none. */
   endpoint?: string;
   /** How long the scheduler task may take to get its address and run (default 300000 ms). */
   schedulerTimeoutMs?: number;
@@ -83,14 +83,15 @@ export interface EcsClusterOptions {
   /**
    * Keep the task definitions this run registered when their content can be reused by the next
    * run (default true, as Prefect 0.11 forced `skip_cleanup=True`). Definitions that reference a
-   * role or log group created for the run are always deregistered.
+   * role, log group or secret created for the run are always deregistered; since every definition
+   * references the run's TLS secret, the built-in providers currently deregister all of them.
    */
   skipCleanup?: boolean;
   /** Validity of the temporary TLS certificates (default 7 days). */
   certificateValidityDays?: number;
-  /** TLS files to use instead of temporary certificates: their contents go to the scheduler and workers. */
+  /** TLS files to use instead of temporary certificates: their contents go to the scheduler and workers through the run's secret. */
   security?: DaskSecurity | null;
-  /** Makes the four SDK clients (default: real ones); for tests and custom middleware. */
+  /** Makes the five SDK clients (default: real ones); for tests and custom middleware. */
   createClients?: (settings: AwsClientSettings) => AwsClients;
 }
 

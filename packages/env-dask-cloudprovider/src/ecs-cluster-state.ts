@@ -31,6 +31,8 @@ export interface EcsClusterState {
   logGroupName?: string;
   taskDefinitions?: { scheduler: string; worker: string };
   tls?: TlsMaterial;
+  /** ARN of the secret holding `tls`, which the task definitions reference. */
+  tlsSecretArn?: string;
   /** Temporary certificate files for the DaskExecutor (deleted at close). */
   certificateFiles?: CertificateFiles;
   schedulerTaskArn?: string;

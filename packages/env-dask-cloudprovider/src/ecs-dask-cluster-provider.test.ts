@@ -8,7 +8,27 @@ import { virtualClock } from './__fixtures__/virtual-clock.js';
 import { EcsDaskClusterProvider, type BuiltInProviderName } from './ecs-dask-cluster-provider.js';
 import { generateTemporaryCertificates, writeCertificateFiles } from './temporary-certificates.js';
 
-const none = { tasks: 0, clusters: 0, taskDefinitions: 0, securityGroups: 0, roles: 0, logGroups: 0 };
+const none = { tasks: 0, clusters: 0, taskDefinitions: 0, securityGroups: 0, roles: 0, logGroups: 0, secrets: 0 };
+
+interface RegisteredContainer {
+  name: string;
+  environment?: { name: string; value: string }[];
+  secrets?: { name: string; valueFrom: string }[];
+}
+
+/** The containers of every RegisterTaskDefinition request, by container name. */
+function registeredContainers(aws: FakeAws): Map<string, RegisteredContainer> {
+  const containers = aws.inputsOf('RegisterTaskDefinition').flatMap((input) => input['containerDefinitions'] as RegisteredContainer[]);
+  return new Map(containers.map((container) => [container.name, container]));
+}
+
+/** The run's one secret, parsed. */
+function onlySecret(aws: FakeAws): { arn: string; name: string; value: { ca: string; certificate: string; privateKey: string }; tags: unknown } {
+  const entries = [...aws.secrets.entries()];
+  expect(entries).toHaveLength(1);
+  const [arn, secret] = entries[0] as [string, { name: string; secretString: string; tags: unknown }];
+  return { arn, name: secret.name, value: JSON.parse(secret.secretString) as { ca: string; certificate: string; privateKey: string }, tags: secret.tags };
+}
 
 function setup(options: Record<string, unknown> = {}, name: BuiltInProviderName = 'FargateCluster') {
   const aws = new FakeAws();
@@ -37,7 +57,7 @@ describe('EcsDaskClusterProvider', () => {
 
     expect(cluster.schedulerAddress).toMatch(/^tls:\/\/10\.0\.0\.\d+:8786$/);
     expect(cluster.dashboardUrl).toBe(cluster.schedulerAddress.replace('tls://', 'http://').replace(':8786', ':8787'));
-    expect(aws.live()).toEqual({ tasks: 3, clusters: 1, taskDefinitions: 2, securityGroups: 1, roles: 2, logGroups: 1 });
+    expect(aws.live()).toEqual({ tasks: 3, clusters: 1, taskDefinitions: 2, securityGroups: 1, roles: 2, logGroups: 1, secrets: 1 });
     // Everything run-scoped carries the run's tag.
     expect([...aws.roles.values()].map((role) => role.tags)).toEqual([expect.arrayContaining([{ Key: 'flowenv:run', Value: 'run-42' }]), expect.arrayContaining([{ Key: 'flowenv:run', Value: 'run-42' }])]);
     expect(aws.inputsOf('RunTask').every((input) => (input['tags'] as unknown[]).some((tag) => JSON.stringify(tag) === '{"key":"flowenv:run","value":"run-42"}'))).toBe(true);
@@ -49,10 +69,17 @@ describe('EcsDaskClusterProvider', () => {
     // The policy attached to the task role; the execution role got its own narrow inline policy.
     expect([...aws.roles.values()].map((role) => [[...role.inline], [...role.attached]])).toEqual(expect.arrayContaining([[['flowenv-dask-execution'], []], [[], ['arn:aws:iam::123456789012:policy/read']]]));
 
-    // The executor's TLS files are the temporary certificates the tasks got.
+    // The executor's TLS files are the temporary certificates the tasks get, through the run's secret.
     const security = cluster.security as { caFile: string; certFile: string; keyFile: string };
-    const schedulerEnvironment = (aws.inputsOf('RunTask')[0]?.['overrides'] as { containerOverrides: { environment: { name: string; value: string }[] }[] }).containerOverrides[0]?.environment ?? [];
-    expect(schedulerEnvironment.find((variable) => variable.name === 'DASK_DISTRIBUTED__COMM__TLS__CA_FILE')?.value).toBe(readFileSync(security.caFile, 'utf8'));
+    const secret = onlySecret(aws);
+    expect(secret.value).toEqual({ ca: readFileSync(security.caFile, 'utf8'), certificate: readFileSync(security.certFile, 'utf8'), privateKey: readFileSync(security.keyFile, 'utf8') });
+    expect(secret.name).toMatch(/^flowenv\/dask\/run-42\/flowenv-dask-[0-9a-f]{8}$/);
+    expect(secret.tags).toContainEqual({ Key: 'flowenv:run', Value: 'run-42' });
+    expect(registeredContainers(aws).get('dask-scheduler')?.secrets).toContainEqual({ name: 'DASK_DISTRIBUTED__COMM__TLS__SCHEDULER__KEY', valueFrom: `${secret.arn}:privateKey::` });
+    expect(registeredContainers(aws).get('dask-worker')?.secrets).toContainEqual({ name: 'DASK_DISTRIBUTED__COMM__TLS__CA_FILE', valueFrom: `${secret.arn}:ca::` });
+    // The execution role (which ECS uses to read `secrets`) may read exactly this secret.
+    const policy = JSON.parse(String(aws.inputsOf('PutRolePolicy')[0]?.['PolicyDocument'])) as { Statement: { Sid: string; Action: unknown; Resource: unknown }[] };
+    expect(policy.Statement.find((statement) => statement.Sid === 'ReadTlsSecret')).toMatchObject({ Action: 'secretsmanager:GetSecretValue', Resource: secret.arn });
     expect(new X509Certificate(readFileSync(security.certFile, 'utf8')).checkIssued(new X509Certificate(readFileSync(security.caFile, 'utf8')))).toBe(true);
 
     await provider.close();
@@ -62,7 +89,27 @@ describe('EcsDaskClusterProvider', () => {
     await provider.close(); // idempotent
   });
 
-  it('creates no task role without taskRolePolicyArns, and nothing you gave it', async () => {
+  it('keeps the private key out of every RunTask request, task definition and log line', async () => {
+    const { aws, logger, provider, create } = setup();
+    const cluster = await create();
+    await provider.adapt(3, 3);
+    const privateKey = readFileSync((cluster.security as { keyFile: string }).keyFile, 'utf8');
+    const keyBody = privateKey.split('\n')[1] as string;
+    await provider.close();
+    const sent = JSON.stringify([...aws.inputsOf('RunTask'), ...aws.inputsOf('RegisterTaskDefinition'), ...[...aws.definitions.values()].map((definition) => definition.input)]);
+    const logged = logger.lines.join('\n');
+    for (const text of [sent, logged]) {
+      expect(text).not.toMatch(/PRIVATE KEY|BEGIN CERTIFICATE/);
+      expect(text).not.toContain(keyBody);
+    }
+    expect(aws.inputsOf('RunTask')).toHaveLength(3);
+    // Only the secret carried it, and the secret is gone without a recovery window.
+    expect(aws.inputsOf('CreateSecret')[0]?.['SecretString']).toContain(JSON.stringify(privateKey).slice(1, -1));
+    expect(aws.inputsOf('DeleteSecret')).toEqual([{ SecretId: expect.stringContaining(':secret:flowenv/dask/run-42/'), ForceDeleteWithoutRecovery: true }]);
+    expect(aws.live()).toEqual(none);
+  });
+
+  it('creates no task role without taskRolePolicyArns, and nothing you gave it but the secret and the definitions that name it', async () => {
     const { aws, provider, create } = setup({
       clusterArn: 'arn:aws:ecs:eu-west-1:123456789012:cluster/given',
       subnets: ['subnet-x'],
@@ -71,28 +118,26 @@ describe('EcsDaskClusterProvider', () => {
       logGroupName: '/etl/dask',
     });
     await create();
-    expect(aws.live()).toEqual({ ...none, tasks: 3, taskDefinitions: 2 });
+    expect(aws.live()).toEqual({ ...none, tasks: 3, taskDefinitions: 2, secrets: 1 });
     expect(aws.count('DescribeVpcs') + aws.count('DescribeSubnets') + aws.count('CreateCluster') + aws.count('CreateRole') + aws.count('CreateLogGroup') + aws.count('CreateSecurityGroup')).toBe(0);
     await provider.close();
-    // The shared definitions stay for the next run (skipCleanup defaults to true, as in 0.11); the tasks are stopped.
-    expect(aws.live()).toEqual({ ...none, taskDefinitions: 2 });
-    expect(aws.count('DeregisterTaskDefinition')).toBe(0);
+    // The definitions name the run's secret: no other run can use them, so they go with it (skipCleanup or not).
+    expect(aws.live()).toEqual(none);
+    expect(aws.count('DeregisterTaskDefinition')).toBe(2);
   });
 
-  it('reuses task definitions by content across runs, and registers again when the content changes', async () => {
+  it('registers each run its own task definitions (they name its secret) without looking for one to reuse', async () => {
     const shared = { clusterArn: 'arn:aws:ecs:eu-west-1:123456789012:cluster/given', subnets: ['subnet-x'], securityGroups: ['sg-given'], executionRoleArn: 'arn:aws:iam::123456789012:role/exec', logGroupName: '/etl/dask' };
     const first = setup(shared);
     await first.create();
     await first.provider.close();
     const second = new EcsDaskClusterProvider('FargateCluster', virtualClock());
-    const options = { image: 'registry.example/flow:1', regionName: 'eu-west-1', createClients: () => first.aws.clients, ...shared };
-    await second.create(options, { runId: 'run-43', logger: quietLogger() });
+    await second.create({ image: 'registry.example/flow:1', regionName: 'eu-west-1', createClients: () => first.aws.clients, ...shared }, { runId: 'run-43', logger: quietLogger() });
     await second.close();
-    expect(first.aws.count('RegisterTaskDefinition')).toBe(2);
-    const third = new EcsDaskClusterProvider('FargateCluster', virtualClock());
-    await third.create({ ...options, image: 'registry.example/flow:2' }, { runId: 'run-44', logger: quietLogger() });
-    await third.close();
     expect(first.aws.count('RegisterTaskDefinition')).toBe(4);
+    expect(first.aws.count('DescribeTaskDefinition')).toBe(0);
+    expect(new Set(first.aws.inputsOf('CreateSecret').map((input) => input['Name'])).size).toBe(2);
+    expect(first.aws.live()).toEqual(none);
   });
 
   it('with skipCleanup: false deregisters the definitions it registered', async () => {
@@ -126,6 +171,11 @@ describe('EcsDaskClusterProvider', () => {
   describe('a failure at any point of creation removes what was created and reports the failure', () => {
     const failurePoints: [string, (aws: FakeAws) => void][] = [
       ['DescribeVpcs', (aws) => aws.fail('DescribeVpcs', awsError('UnauthorizedOperation', 'not allowed', 403))],
+      ['CreateSecret', (aws) => aws.fail('CreateSecret', awsError('AccessDeniedException', 'not allowed: secretsmanager:CreateSecret', 400))],
+      ['CreateSecret answer lost', (aws) => aws.handle('CreateSecret', (input) => {
+        (aws as unknown as { onCreateSecret(input: unknown): unknown }).onCreateSecret(input);
+        throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+      })],
       ['CreateCluster', (aws) => aws.fail('CreateCluster', awsError('AccessDeniedException', 'no', 403))],
       ['CreateLogGroup', (aws) => aws.fail('CreateLogGroup', awsError('LimitExceededException', 'too many'))],
       ['CreateRole', (aws) => aws.fail('CreateRole', awsError('AccessDenied', 'no', 403))],
@@ -250,15 +300,18 @@ describe('EcsDaskClusterProvider', () => {
     await provider.close();
   });
 
-  it('passes your TLS files\' contents to the tasks and gives the executor your files', async () => {
+  it('passes your TLS files\' contents to the tasks through the run\'s secret and gives the executor your files', async () => {
     const files = await writeCertificateFiles(generateTemporaryCertificates());
     const security = { caFile: files.caFile, certFile: files.certFile, keyFile: files.keyFile };
     const { aws, provider, create } = setup({ security });
     const cluster = await create();
     expect(cluster.security).toEqual({ ...security, requireEncryption: true });
-    const environment = (aws.inputsOf('RunTask')[1]?.['overrides'] as { containerOverrides: { environment: { name: string; value: string }[] }[] }).containerOverrides[0]?.environment ?? [];
-    expect(environment.find((variable) => variable.name === 'DASK_DISTRIBUTED__COMM__TLS__WORKER__KEY')?.value).toBe(readFileSync(files.keyFile, 'utf8'));
+    const secret = onlySecret(aws);
+    expect(secret.value.privateKey).toBe(readFileSync(files.keyFile, 'utf8'));
+    expect(registeredContainers(aws).get('dask-worker')?.secrets).toContainEqual({ name: 'DASK_DISTRIBUTED__COMM__TLS__WORKER__KEY', valueFrom: `${secret.arn}:privateKey::` });
+    expect(JSON.stringify(aws.inputsOf('RunTask'))).not.toContain('PRIVATE KEY');
     await provider.close();
+    expect(aws.live()).toEqual(none);
     expect(existsSync(files.caFile)).toBe(true); // yours: not deleted
     await files.remove();
   });

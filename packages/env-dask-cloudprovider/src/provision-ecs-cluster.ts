@@ -3,6 +3,7 @@ import { CreateLogGroupCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand, DescribeNetworkInterfacesCommand } from '@aws-sdk/client-ec2';
 import { CreateClusterCommand } from '@aws-sdk/client-ecs';
 import { AttachRolePolicyCommand, CreateRoleCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { FlowenvError, registerSecretValue } from '@flowenv/core';
 import type { DaskSecurity } from '@flowenv/dask';
 import { partitionOf, resolveRegion } from './aws-clients.js';
@@ -18,6 +19,7 @@ import {
 } from './build-iam-role-requests.js';
 import { buildCreateLogGroupRequest } from './build-log-group-request.js';
 import { buildCreateSecurityGroupRequest, buildIngressRequest } from './build-security-group-requests.js';
+import { buildCreateTlsSecretRequest } from './build-tls-secret-request.js';
 import type { CreatedResource } from './created-resource.js';
 import type { DaskClusterInfo } from './dask-cluster-provider.js';
 import type { TlsMaterial } from './dask-tls-environment.js';
@@ -39,9 +41,10 @@ import { waitForTasksRunning } from './wait-for-tasks.js';
  *
  * 1. TLS material: the `security` files' contents, else temporary certificates.
  * 2. Network: subnets (and the VPC, when a security group is to be created).
- * 3. In parallel, whatever was not given: ECS cluster, log group, execution role (+ its policy),
- *    task role (+ its policies), security group (+ its self-referencing ingress rule).
- * 4. Scheduler and worker task definitions, reused when an equal one exists.
+ * 3. In parallel: the TLS secret, and whatever was not given: ECS cluster, log group, execution
+ *    role (+ its policy, which names the secret), task role (+ its policies), security group (+ its
+ *    self-referencing ingress rule).
+ * 4. Scheduler and worker task definitions, whose `secrets` read the TLS material from the secret.
  * 5. The scheduler task; its address comes from its network interface.
  * 6. `nWorkers` worker tasks, each running before create returns.
  */
@@ -73,6 +76,24 @@ export async function provisionEcsCluster(state: EcsClusterState): Promise<DaskC
   state.subnets = network.subnets;
 
   // 3. Infrastructure, in parallel; every branch records what it made before the first failure is thrown.
+  const secretRequest = buildCreateTlsSecretRequest(identity, settings, state.tls);
+  const createSecret = async (): Promise<string> => {
+    let response;
+    try {
+      response = await retryThrottled(() => clients.secrets.send(new CreateSecretCommand(secretRequest)));
+    } catch (error) {
+      // Without an answer from AWS (network, timeout, 5xx) the secret may exist: delete it by name.
+      if (!answeredWithClientError(error)) record({ kind: 'secret', id: secretRequest.Name });
+      throw mapAwsError(error, { action: 'secretsmanager:CreateSecret', ...state.callContext });
+    }
+    const arn = response.ARN;
+    record({ kind: 'secret', id: arn ?? secretRequest.Name });
+    if (arn === undefined) throw new FlowenvError({ code: 'AWS_REQUEST_FAILED', message: 'secretsmanager:CreateSecret returned no secret ARN' });
+    state.tlsSecretArn = arn;
+    return arn;
+  };
+  const secretCreated = createSecret();
+
   const createCluster = async (): Promise<void> => {
     if (settings.clusterArn !== undefined) {
       state.clusterArn = settings.clusterArn;
@@ -105,12 +126,14 @@ export async function provisionEcsCluster(state: EcsClusterState): Promise<DaskC
     record(role);
     executionRoleArn = arn;
     const accountId = arn.split(':')[4] ?? '';
+    const tlsSecretArn = await secretCreated;
     await send('iam:PutRolePolicy', () => clients.iam.send(new PutRolePolicyCommand(buildExecutionRolePolicy({
       roleName: request.RoleName,
       partition: partitionOf(region),
       region,
       accountId,
       logGroupName,
+      tlsSecretArn,
     }))));
   };
 
@@ -142,15 +165,22 @@ export async function provisionEcsCluster(state: EcsClusterState): Promise<DaskC
     await send('ec2:AuthorizeSecurityGroupIngress', () => clients.ec2.send(new AuthorizeSecurityGroupIngressCommand(buildIngressRequest(groupId, settings))));
   };
 
-  await settleAll([createCluster(), createLogGroup(), createExecutionRole(), createTaskRole(), createSecurityGroup()]);
+  await settleAll<unknown>([secretCreated, createCluster(), createLogGroup(), createExecutionRole(), createTaskRole(), createSecurityGroup()]);
 
-  // 4. Task definitions
-  const runScoped = settings.executionRoleArn === undefined || settings.logGroupName === undefined ||
-    (settings.taskRoleArn === undefined && settings.taskRolePolicyArns.length > 0);
-  const definitionInput = { identity, region, executionRoleArn: executionRoleArn as string, taskRoleArn, logGroupName, runScoped };
+  // 4. Task definitions. They name this run's secret, so they are run-scoped: tagged with the run,
+  // never reused by another run, always deregistered.
+  const definitionInput = {
+    identity,
+    region,
+    executionRoleArn: executionRoleArn as string,
+    taskRoleArn,
+    logGroupName,
+    tlsSecretArn: state.tlsSecretArn as string,
+    runScoped: true,
+  };
   const [scheduler, worker] = await settleAll([buildSchedulerTaskDefinition(settings, definitionInput), buildWorkerTaskDefinition(settings, definitionInput)].map(async (wanted) => {
-    const ensured = await ensureTaskDefinition(clients, wanted, { reuse: !runScoped, callContext: state.callContext, logger: state.logger });
-    if (ensured.registered) record({ kind: 'task-definition', arn: ensured.taskDefinitionArn, runScoped });
+    const ensured = await ensureTaskDefinition(clients, wanted, { reuse: false, callContext: state.callContext, logger: state.logger });
+    if (ensured.registered) record({ kind: 'task-definition', arn: ensured.taskDefinitionArn, runScoped: true });
     return ensured.taskDefinitionArn;
   }));
   state.taskDefinitions = { scheduler: scheduler as string, worker: worker as string };
@@ -163,7 +193,6 @@ export async function provisionEcsCluster(state: EcsClusterState): Promise<DaskC
     taskDefinitionArn: state.taskDefinitions.scheduler,
     subnets: state.subnets,
     securityGroups: state.securityGroups as string[],
-    tls: state.tls,
   })], {
     callContext: state.callContext,
     ...state.clock,
@@ -198,6 +227,12 @@ export async function provisionEcsCluster(state: EcsClusterState): Promise<DaskC
   // 6. Workers
   await startWorkers(state, settings.nWorkers);
   return { schedulerAddress: state.schedulerAddress, security, dashboardUrl: `http://${host}:${DASHBOARD_PORT}` };
+}
+
+/** True when AWS answered with a client error (4xx, throttling included): the call created nothing. */
+function answeredWithClientError(error: unknown): boolean {
+  const status = (error as { $metadata?: { httpStatusCode?: unknown } } | undefined)?.$metadata?.httpStatusCode;
+  return typeof status === 'number' && status < 500;
 }
 
 /** Waits for every promise (so each branch has recorded what it created), then throws the first failure. */

@@ -30,7 +30,7 @@ describe('render', () => {
     });
     const documents = await environment.render(imageStorage, 'loc', { parameters: { partitions: 2 }, runContext: { flowRunId: 'run-1' } });
     expect(documents.map((document) => document.kind)).toEqual([
-      'CreateCluster', 'CreateLogGroup', 'CreateRole', 'PutRolePolicy', 'CreateSecurityGroup', 'AuthorizeSecurityGroupIngress',
+      'CreateSecret', 'CreateCluster', 'CreateLogGroup', 'CreateRole', 'PutRolePolicy', 'CreateSecurityGroup', 'AuthorizeSecurityGroupIngress',
       'TaskDefinition', 'TaskDefinition', 'RunTaskRequest', 'RunTaskRequest',
     ]);
     await expect(`${JSON.stringify(documents, null, 2)}\n`).toMatchFileSnapshot('./__golden__/render-fargate-cluster.json');
@@ -55,7 +55,7 @@ describe('render', () => {
     const given = renderEcsCluster({
       image: 'i', clusterArn: 'arn:aws:ecs:eu-west-1:1:cluster/c', executionRoleArn: 'arn:aws:iam::1:role/e', logGroupName: '/g', subnets: ['s'], securityGroups: ['sg'],
     }, 'EC2', 'r');
-    expect(given.map((document) => document.kind)).toEqual(['TaskDefinition', 'TaskDefinition', 'RunTaskRequest', 'RunTaskRequest']);
+    expect(given.map((document) => document.kind)).toEqual(['CreateSecret', 'TaskDefinition', 'TaskDefinition', 'RunTaskRequest', 'RunTaskRequest']);
     expect(await new DaskCloudProviderEnvironment({ provider: new FakeProvider() }).render(imageStorage, 'loc')).toEqual([]);
   });
 });

@@ -5,6 +5,7 @@ import { buildSchedulerTaskDefinition, buildWorkerTaskDefinition } from './build
 import { buildAttachTaskRolePolicyRequests, buildExecutionRolePolicy, buildExecutionRoleRequest, buildTaskRoleRequest } from './build-iam-role-requests.js';
 import { buildCreateLogGroupRequest } from './build-log-group-request.js';
 import { buildCreateSecurityGroupRequest, buildIngressRequest } from './build-security-group-requests.js';
+import { buildCreateTlsSecretRequest } from './build-tls-secret-request.js';
 import type { ClusterIdentity } from './cluster-identity.js';
 import { resolveEcsClusterSettings, type LaunchType } from './ecs-cluster-options.js';
 
@@ -19,6 +20,7 @@ const pending = {
   taskDefinition: (role: string) => `<${role} task definition>`,
   schedulerAddress: 'tls://<scheduler private IP>:8786',
   tls: { ca: '<CA certificate (PEM)>', certificate: '<certificate (PEM)>', privateKey: '<private key (PEM)>' },
+  tlsSecretArn: '<TLS secret ARN>',
 };
 
 /**
@@ -33,6 +35,7 @@ export function renderEcsCluster(options: Record<string, unknown>, launchType: L
   const documents: RenderedDocument[] = [];
   const add = (kind: string, document: unknown): void => void documents.push({ kind, document });
 
+  add('CreateSecret', buildCreateTlsSecretRequest(identity, settings, pending.tls));
   if (settings.clusterArn === undefined) add('CreateCluster', buildCreateClusterRequest(identity, settings));
   const logGroup = buildCreateLogGroupRequest(identity, settings);
   const logGroupName = settings.logGroupName ?? logGroup.logGroupName;
@@ -41,7 +44,7 @@ export function renderEcsCluster(options: Record<string, unknown>, launchType: L
   if (executionRoleArn === undefined) {
     const role = buildExecutionRoleRequest(identity, settings);
     add('CreateRole', role);
-    add('PutRolePolicy', buildExecutionRolePolicy({ roleName: role.RoleName, partition: 'aws', region, accountId: pending.account, logGroupName }));
+    add('PutRolePolicy', buildExecutionRolePolicy({ roleName: role.RoleName, partition: 'aws', region, accountId: pending.account, logGroupName, tlsSecretArn: pending.tlsSecretArn }));
     executionRoleArn = `arn:aws:iam::${pending.account}:role/flowenv/dask/${role.RoleName}`;
   }
   let taskRoleArn = settings.taskRoleArn;
@@ -55,9 +58,7 @@ export function renderEcsCluster(options: Record<string, unknown>, launchType: L
     add('CreateSecurityGroup', buildCreateSecurityGroupRequest(identity, settings, settings.vpc ?? pending.vpc));
     add('AuthorizeSecurityGroupIngress', buildIngressRequest(pending.securityGroup, settings));
   }
-  const runScoped = settings.executionRoleArn === undefined || settings.logGroupName === undefined ||
-    (settings.taskRoleArn === undefined && settings.taskRolePolicyArns.length > 0);
-  const definitionInput = { identity, region, executionRoleArn, taskRoleArn, logGroupName, runScoped };
+  const definitionInput = { identity, region, executionRoleArn, taskRoleArn, logGroupName, tlsSecretArn: pending.tlsSecretArn, runScoped: true };
   add('TaskDefinition', buildSchedulerTaskDefinition(settings, definitionInput));
   add('TaskDefinition', buildWorkerTaskDefinition(settings, definitionInput));
   const runInput = {
@@ -65,7 +66,6 @@ export function renderEcsCluster(options: Record<string, unknown>, launchType: L
     clusterArn: settings.clusterArn ?? pending.cluster,
     subnets: settings.subnets ?? pending.subnets,
     securityGroups: settings.securityGroups ?? [pending.securityGroup],
-    tls: pending.tls,
   };
   add('RunTaskRequest', buildSchedulerRunTaskRequest(settings, { ...runInput, taskDefinitionArn: pending.taskDefinition('scheduler') }));
   for (const request of buildWorkerRunTaskRequests(settings, { ...runInput, taskDefinitionArn: pending.taskDefinition('worker'), schedulerAddress: pending.schedulerAddress, count: settings.nWorkers, step: 0 })) {

@@ -35,7 +35,7 @@ export async function resolveNetwork(clients: Pick<AwsClients, 'ec2'>, settings:
   if (vpcId === undefined) {
     const { Vpcs = [] } = await send('ec2:DescribeVpcs', () => clients.ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: 'isDefault', Values: ['true'] }] })));
     vpcId = Vpcs[0]?.VpcId;
-    if (vpcId === undefined) throw invalid('this region has no default VPC: pass `vpc` and `subnets` (private subnets with a NAT gateway or VPC endpoints for ECR and CloudWatch Logs)');
+    if (vpcId === undefined) throw invalid('this region has no default VPC: pass `vpc` and `subnets` (private subnets with a NAT gateway or VPC endpoints for ECR, CloudWatch Logs and Secrets Manager)');
   }
   const { Subnets = [] } = await send('ec2:DescribeSubnets', () => clients.ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId as string] }] })));
   const subnets = Subnets.map((subnet) => subnet.SubnetId).filter((id): id is string => id !== undefined).sort();

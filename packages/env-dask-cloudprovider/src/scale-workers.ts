@@ -15,8 +15,8 @@ export function adaptTarget(current: number, minimum: number, maximum: number): 
 /** Starts `count` worker tasks and waits until they run; each is recorded as soon as RunTask returns it. */
 export async function startWorkers(state: EcsClusterState, count: number): Promise<void> {
   if (count <= 0) return;
-  const { clusterArn, taskDefinitions, subnets, securityGroups, tls, schedulerAddress } = state;
-  if (clusterArn === undefined || taskDefinitions === undefined || subnets === undefined || securityGroups === undefined || tls === undefined || schedulerAddress === undefined) {
+  const { clusterArn, taskDefinitions, subnets, securityGroups, schedulerAddress } = state;
+  if (clusterArn === undefined || taskDefinitions === undefined || subnets === undefined || securityGroups === undefined || schedulerAddress === undefined) {
     throw new FlowenvError({ code: 'DASK_CLUSTER_FAILED', message: `Dask cluster ${state.identity.name} has no scheduler yet: create it first` });
   }
   const requests = buildWorkerRunTaskRequests(state.settings, {
@@ -25,7 +25,6 @@ export async function startWorkers(state: EcsClusterState, count: number): Promi
     taskDefinitionArn: taskDefinitions.worker,
     subnets,
     securityGroups,
-    tls,
     schedulerAddress,
     count,
     step: state.scalingSteps++,

@@ -2,6 +2,7 @@ import { DeleteLogGroupCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DeleteSecurityGroupCommand } from '@aws-sdk/client-ec2';
 import { DeleteClusterCommand, DeregisterTaskDefinitionCommand, ListTasksCommand, StopTaskCommand } from '@aws-sdk/client-ecs';
 import { DeleteRoleCommand, DeleteRolePolicyCommand, DetachRolePolicyCommand } from '@aws-sdk/client-iam';
+import { DeleteSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { describeError, type Logger } from '@flowenv/core';
 import type { AwsClients } from './aws-clients.js';
 import type { ClusterIdentity } from './cluster-identity.js';
@@ -37,9 +38,11 @@ type Task = Extract<CreatedResource, { kind: 'task' }>;
  * Removes every resource in `resources`, dependents first: stops the tasks (plus any task the
  * cluster's `startedBy` finds that was never recorded) and waits until they are STOPPED, then in
  * parallel deregisters task definitions, deletes the security group (retrying while ECS still
- * holds network interfaces in it), the ECS cluster, the IAM roles (their policies first) and the
- * log group. Something already gone counts as removed. Never throws: what could not be removed
- * is returned with the reason, so the caller can report it and try again.
+ * holds network interfaces in it), the ECS cluster, the IAM roles (their policies first), the
+ * log group and the TLS secret (at once, without a recovery window: the key serves this cluster
+ * only, and a deleted secret must not stay readable for days). Something already gone counts as
+ * removed. Never throws: what could not be removed is returned with the reason, so the caller can
+ * report it and try again.
  */
 export async function teardownResources(resources: readonly CreatedResource[], context: TeardownContext): Promise<LeftResource[]> {
   const now = context.now ?? Date.now;
@@ -78,6 +81,9 @@ export async function teardownResources(resources: readonly CreatedResource[], c
           break;
         case 'log-group':
           await ignoreGone(() => context.clients.logs.send(new DeleteLogGroupCommand({ logGroupName: resource.name })), 'ResourceNotFoundException');
+          break;
+        case 'secret':
+          await ignoreGone(() => context.clients.secrets.send(new DeleteSecretCommand({ SecretId: resource.id, ForceDeleteWithoutRecovery: true })), 'ResourceNotFoundException');
           break;
       }
     } catch (error) {
@@ -195,5 +201,7 @@ function deleteActionOf(resource: CreatedResource): string {
       return 'iam:DeleteRole';
     case 'log-group':
       return 'logs:DeleteLogGroup';
+    case 'secret':
+      return 'secretsmanager:DeleteSecret';
   }
 }

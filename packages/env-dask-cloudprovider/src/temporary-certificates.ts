@@ -39,7 +39,7 @@ const clockSkewMs = 5 * 60_000;
 /**
  * A fresh CA and one certificate it signed, for one Dask cluster (dask-cloudprovider does the same
  * for its VM clusters; its ECS clusters had no TLS unless certificates were baked into the image).
- * ECDSA P-256 keys: small enough for ECS RunTask overrides (8192 characters in all). Made with
+ * ECDSA P-256 keys: small, and quick to make. Made with
  * node:crypto only (no `openssl` binary needed). Hostnames are not checked by Dask, which expects
  * a dedicated CA per cluster; the CA key never leaves this function, so nobody can mint more.
  */

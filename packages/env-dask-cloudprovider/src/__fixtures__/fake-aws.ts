@@ -3,7 +3,7 @@ import type { AwsClients } from '../aws-clients.js';
 
 /** One SDK call a fake client received. */
 export interface RecordedCall {
-  service: 'ecs' | 'ec2' | 'iam' | 'logs';
+  service: 'ecs' | 'ec2' | 'iam' | 'logs' | 'secrets';
   command: string;
   input: Record<string, unknown>;
 }
@@ -23,7 +23,7 @@ interface FakeTask {
 }
 
 /**
- * ECS, EC2, IAM and CloudWatch Logs in memory, behaving like AWS where the provider can tell:
+ * ECS, EC2, IAM, CloudWatch Logs and Secrets Manager in memory, behaving like AWS where the provider can tell:
  * tasks start PROVISIONING and move one state per DescribeTasks (to RUNNING, with a private IP on
  * their network interface); stopped tasks reach STOPPED on the next DescribeTasks; a security
  * group used by a task that is not STOPPED cannot be deleted (DependencyViolation); deleting what
@@ -39,6 +39,8 @@ export class FakeAws {
   readonly roles = new Map<string, { arn: string; inline: Set<string>; attached: Set<string>; tags: unknown }>();
   readonly logGroups = new Map<string, { tags: unknown }>();
   readonly logStreams = new Map<string, string[]>();
+  /** Secrets by ARN. */
+  readonly secrets = new Map<string, { name: string; secretString: string; tags: unknown }>();
   /** DescribeTasks calls a new task needs to reach RUNNING (PENDING before that); 0: RUNNING at once. */
   describesToRun = 2;
   /** Public IP of network interfaces (none by default, as with assignPublicIp off). */
@@ -52,6 +54,7 @@ export class FakeAws {
     ec2: { send: (command: unknown) => this.send('ec2', command) } as unknown as AwsClients['ec2'],
     iam: { send: (command: unknown) => this.send('iam', command) } as unknown as AwsClients['iam'],
     logs: { send: (command: unknown) => this.send('logs', command) } as unknown as AwsClients['logs'],
+    secrets: { send: (command: unknown) => this.send('secrets', command) } as unknown as AwsClients['secrets'],
   };
 
   fail(command: string, ...errors: unknown[]): this {
@@ -84,7 +87,7 @@ export class FakeAws {
     entry.task = { ...entry.task, lastStatus: 'STOPPED', desiredStatus: 'STOPPED', ...facts };
   }
 
-  /** What still exists: tasks not STOPPED, ACTIVE clusters and definitions, groups, roles, log groups. */
+  /** What still exists: tasks not STOPPED, ACTIVE clusters and definitions, groups, roles, log groups, secrets. */
   live(): Record<string, number> {
     return {
       tasks: [...this.tasks.values()].filter((entry) => entry.task.lastStatus !== 'STOPPED').length,
@@ -93,6 +96,7 @@ export class FakeAws {
       securityGroups: this.securityGroups.size,
       roles: this.roles.size,
       logGroups: this.logGroups.size,
+      secrets: this.secrets.size,
     };
   }
 
@@ -299,6 +303,23 @@ export class FakeAws {
     const lines = this.logStreams.get(`${String(input['logGroupName'])} ${String(input['logStreamName'])}`);
     if (lines === undefined) throw awsError('ResourceNotFoundException', 'The specified log stream does not exist.');
     return { events: lines.slice(-Number(input['limit'] ?? 10_000)).map((message) => ({ message })) };
+  }
+
+  // Secrets Manager
+  protected onCreateSecret(input: Record<string, unknown>): unknown {
+    const name = String(input['Name']);
+    if ([...this.secrets.values()].some((secret) => secret.name === name)) throw awsError('ResourceExistsException', `The operation failed because the secret ${name} already exists.`);
+    const arn = `arn:aws:secretsmanager:us-east-1:123456789012:secret:${name}-${String(++this.counter).padStart(6, 'x')}`;
+    this.secrets.set(arn, { name, secretString: String(input['SecretString']), tags: input['Tags'] });
+    return { ARN: arn, Name: name };
+  }
+
+  protected onDeleteSecret(input: Record<string, unknown>): unknown {
+    const id = String(input['SecretId']);
+    const arn = [...this.secrets.entries()].find(([key, secret]) => key === id || secret.name === id)?.[0];
+    if (arn === undefined) throw awsError('ResourceNotFoundException', 'Secrets Manager can\'t find the specified secret.');
+    this.secrets.delete(arn);
+    return { ARN: arn };
   }
 
   private role(input: Record<string, unknown>) {

@@ -9,5 +9,5 @@ export function settingsOf(options: Record<string, unknown> = {}, launchType: La
   return resolveEcsClusterSettings({ image: 'registry.example/flow:1', ...options }, launchType);
 }
 
-/** Short, recognisable stand-ins for PEM text. */
-export const tls = { ca: '-----BEGIN CERTIFICATE-----\nCA\n-----END CERTIFICATE-----\n', certificate: '-----BEGIN CERTIFICATE-----\nNODE\n-----END CERTIFICATE-----\n', privateKey: '-----BEGIN PRIVATE KEY-----\nKEY\n-----END PRIVATE KEY-----\n' };
+/** Short, recognisable stand-ins for PEM text (no PEM armour, so no golden file looks like it holds a key). */
+export const tls = { ca: '<CA certificate>\n', certificate: '<certificate>\n', privateKey: '<private key>\n' };
