@@ -3,6 +3,10 @@
 import { Environment, EnvironmentRegistry } from '@flowenv/core';
 import { LocalEnvironment } from '@flowenv/env-local';
 import { RemoteEnvironment } from '@flowenv/env-remote';
+import { RemoteDaskEnvironment } from '@flowenv/env-dask-remote';
+import { KubernetesJobEnvironment } from '@flowenv/env-k8s-job';
+import { FargateTaskEnvironment } from '@flowenv/env-fargate';
+import { DaskCloudProviderEnvironment } from '@flowenv/env-dask-cloudprovider';
 import { report } from './report.mjs';
 
 class UserEnvironment extends Environment {}
@@ -11,9 +15,20 @@ const cases = {
   Environment: () => new Environment({ labels: ['a', 'b'] }),
   LocalEnvironment: () => new LocalEnvironment({ labels: ['a', 'b'] }),
   RemoteEnvironment: () => new RemoteEnvironment({ labels: ['a'], executor: '@flowenv/core#LocalParallelExecutor', executorOptions: { maxConcurrency: 4 } }),
+  RemoteDaskEnvironment: () => new RemoteDaskEnvironment({ address: 'tcp://127.0.0.1:8786', labels: ['dask'] }),
+  KubernetesJobEnvironment: () => new KubernetesJobEnvironment({ labels: ['k8s'] }),
+  FargateTaskEnvironment: () => new FargateTaskEnvironment({ labels: ['aws'], family: 'flow', cluster: 'default', cpu: '256', memory: '512' }),
+  DaskCloudProviderEnvironment: () => new DaskCloudProviderEnvironment({ provider: 'FargateCluster', labels: ['aws'], adaptiveMinWorkers: 0, adaptiveMaxWorkers: 4 }),
   CustomEnvironment: () => new UserEnvironment({ labels: ['custom'] }),
 };
-const registry = new EnvironmentRegistry([LocalEnvironment, RemoteEnvironment]);
+const registry = new EnvironmentRegistry([
+  LocalEnvironment,
+  RemoteEnvironment,
+  RemoteDaskEnvironment,
+  KubernetesJobEnvironment,
+  FargateTaskEnvironment,
+  DaskCloudProviderEnvironment,
+]);
 
 function roundTripsPerSecond(environment, durationMs) {
   let count = 0;

@@ -52,7 +52,7 @@ export type { RunFlowFromContextOptions } from './environment/run-flow-from-cont
 export { runLoadedFlow } from './environment/run-loaded-flow.js';
 export type { RunLoadedFlowOptions } from './environment/run-loaded-flow.js';
 
-export { processEnvironment } from './config/process-environment.js';
+export { environmentVariable, processEnvironment } from './config/process-environment.js';
 export { resolveStorageSecrets } from './secrets/resolve-secrets.js';
 export type { SecretSource } from './secrets/resolve-secrets.js';
 

@@ -7,7 +7,7 @@ import {
   injectionSettingsFromConfig,
   loadConfig,
   parseOptions,
-  processEnvironment,
+  environmentVariable,
   registerSecretValue,
   runContextFromConfig,
   runFlowFromContext,
@@ -64,9 +64,8 @@ export class FargateTaskEnvironment extends Environment {
     super(options);
     const parsed = parseOptions(new.target.name, fargateOptionsSchema, options);
     // 0.11 read these four variables when the environment was built (spec 3.4).
-    const environment = processEnvironment();
     const fromEnvironment = (value: string | null | undefined, variable: string): string | undefined =>
-      nonEmpty(value) ?? nonEmpty(environment[variable]);
+      nonEmpty(value) ?? nonEmpty(environmentVariable(variable));
     this.#credentials = {
       accessKeyId: fromEnvironment(parsed.awsAccessKeyId, 'AWS_ACCESS_KEY_ID'),
       secretAccessKey: fromEnvironment(parsed.awsSecretAccessKey, 'AWS_SECRET_ACCESS_KEY'),

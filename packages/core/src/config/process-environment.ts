@@ -5,3 +5,8 @@
 export function processEnvironment(): Record<string, string | undefined> {
   return { ...process.env };
 }
+
+/** One environment variable of this process (cheaper than copying all of them). */
+export function environmentVariable(name: string): string | undefined {
+  return process.env[name];
+}
