@@ -1,0 +1,2 @@
+// DaskKubernetesEnvironment: in progress.
+export {};
