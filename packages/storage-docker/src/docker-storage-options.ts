@@ -24,7 +24,7 @@ export type ProgressMode = 'auto' | 'compact' | 'lines' | 'none';
 
 export interface DockerStorageOptions {
   /**
-   * Registry to push to, without a scheme: `127.0.0.1:5000`, `ghcr.io/my-team`. Default none: the
+   * Registry to push to, without a scheme: `127.0.0.1:5000`, `registry.example.com/my-team`. Default none: the
    * image is built locally and not pushed (build({ push: true }) warns, as 0.11 did).
    */
   registryUrl?: string | null;
@@ -87,7 +87,7 @@ export const dockerStorageOptionsSchema = z
   .object({
     registryUrl: z
       .string()
-      .regex(registryUrlPattern, 'expected a registry host with an optional port and path, without a scheme (127.0.0.1:5000, ghcr.io/team)')
+      .regex(registryUrlPattern, 'expected a registry host with an optional port and path, without a scheme (127.0.0.1:5000, registry.example.com/team)')
       .nullish(),
     imageName: z.string().regex(imageNamePattern, 'expected a lower-case Docker repository name (my-flows, team/my-flows)').nullish(),
     imageTag: z.string().regex(imageTagPattern, 'expected a Docker tag: letters, digits, _ . -, at most 128, not starting with . or -').nullish(),

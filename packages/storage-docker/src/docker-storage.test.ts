@@ -87,7 +87,7 @@ describe('DockerStorage options', () => {
   it.each([
     [{ imageName: 'My Flows' }, '`imageName`: expected a lower-case Docker repository name'],
     [{ imageTag: '-latest' }, '`imageTag`: expected a Docker tag'],
-    [{ registryUrl: 'https://ghcr.io/team' }, '`registryUrl`: expected a registry host with an optional port and path, without a scheme'],
+    [{ registryUrl: 'https://registry.example.com/team' }, '`registryUrl`: expected a registry host with an optional port and path, without a scheme'],
     [{ env: { 'NOT-A-NAME': 'x' } }, '`env.NOT-A-NAME`: expected a variable name'],
     [{ env: { MULTI: 'a\nb' } }, '`env.MULTI`: must be one line'],
     [{ files: { 'a.txt': 'relative/a.txt' } }, '`files.a.txt`: expected an absolute path inside the image'],
