@@ -50,8 +50,8 @@ describe('name rules', () => {
   });
 
   it('accepts registry hosts without a scheme', () => {
-    for (const url of ['127.0.0.1:5000', 'ghcr.io/team', 'registry.example.com:443/a/b', 'localhost']) expect(registryUrlPattern.test(url), url).toBe(true);
-    for (const url of ['http://127.0.0.1:5000', 'ghcr.io/Team', 'host:port']) expect(registryUrlPattern.test(url), url).toBe(false);
+    for (const url of ['127.0.0.1:5000', 'registry.example.com/team', 'registry.example.com:443/a/b', 'localhost']) expect(registryUrlPattern.test(url), url).toBe(true);
+    for (const url of ['http://127.0.0.1:5000', 'registry.example.com/Team', 'host:port']) expect(registryUrlPattern.test(url), url).toBe(false);
     expect(registryHost('127.0.0.1:5000/team/x')).toBe('127.0.0.1:5000');
   });
 });

@@ -9,7 +9,7 @@ export const imageNamePattern = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z
 /** A Docker tag: up to 128 word characters, dots and dashes, not starting with either. */
 export const imageTagPattern = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 
-/** A registry host with an optional port and path prefix, without a scheme: `127.0.0.1:5000`, `ghcr.io/team`. */
+/** A registry host with an optional port and path prefix, without a scheme: `127.0.0.1:5000`, `registry.example.com/team`. */
 export const registryUrlPattern = /^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]+)?(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*\/?$/;
 
 export interface ImageReference {
