@@ -2,23 +2,13 @@
 // flow's image (DockerStorage on FLOWENV_DASK_BASE_IMAGE: node, python3, distributed) runs as the
 // scheduler Job; its runFlow creates worker pods that really run the tasks; the pod count never
 // exceeds maxWorkers; after the suite nothing with flowenv's labels remains.
-//
-// DRAFT (kept in packages/env-dask-k8s/e2e-draft/, not in e2e/src): it passes only with the
-// workaround below, which puts @flowenv/dask's runtime files where the bundled flow looks for them.
-// To run it: copy this file to e2e/src/ and dask-k8s-fan-flow.ts to e2e/src/fixtures/, build the
-// packages (npx tsc --build tsconfig.build.json), then
-// `npx vitest run --config e2e/vitest.config.ts e2e/src/dask-k8s.e2e.test.ts`.
-// Status: the first test passed on the test cluster (Success, 3 worker pods at peak, all removed,
-// nothing labelled left). The killed-scheduler test was written after the test services were taken
-// down and has not run yet.
+// The image is a plain DockerStorage: it ships @flowenv/dask's worker files (Python halves and the
+// bundled Node task host) itself, because the flow's environment depends on @flowenv/dask.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadFlow, type Flow, type RunHandle } from '@flowenv/core';
 import type { DaskKubernetesEnvironment } from '@flowenv/env-dask-k8s';
 import { DockerStorage } from '@flowenv/storage-docker';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dockerClient, removeImages } from './fixtures/docker-engine.js';
 import { adminApis, createNamespace, deleteNamespace, objectsWithLabel, until } from './fixtures/k8s-cluster.js';
@@ -36,7 +26,6 @@ const managedBy = 'app.kubernetes.io/managed-by=flowenv';
 const apis = adminApis(k8s.KUBECONFIG);
 const docker = dockerClient(engine.DOCKER_HOST);
 const handles: RunHandle[] = [];
-const runtimeDirectory = mkdtempSync(join(tmpdir(), 'flowenv-dask-runtime-'));
 
 let flow: Flow;
 let storage: DockerStorage;
@@ -51,16 +40,6 @@ beforeAll(async () => {
     namespace,
     body: { metadata: { name: 'dask-workers' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'dask-workers' }, subjects: [{ kind: 'ServiceAccount', name: 'default', namespace }] },
   });
-  // DRAFT WORKAROUND, part 1: the Node task host, bundled with its imports, as the image has no node_modules.
-  await build({
-    entryPoints: [join(repositoryRoot, 'packages', 'dask', 'dist', 'task-host.js')],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    outfile: join(runtimeDirectory, 'dist', 'task-host.js'),
-    logLevel: 'warning',
-  });
-  writeFileSync(join(runtimeDirectory, 'dist', 'package.json'), '{ "type": "module" }\n');
   flow = await loadFlow(flowPath);
   storage = new DockerStorage({
     registryUrl: registry.FLOWENV_REGISTRY_URL,
@@ -70,13 +49,6 @@ beforeAll(async () => {
     registryUsername: registry.FLOWENV_REGISTRY_USERNAME,
     registryPassword: registry.FLOWENV_REGISTRY_PASSWORD,
     progress: 'none',
-    // DRAFT WORKAROUND (see the env-dask-k8s report): @flowenv/dask finds its Python files and task
-    // host relative to import.meta.url, which in the bundled flow (/opt/prefect/flows/x.mjs) means
-    // /opt/prefect/python and /opt/prefect/dist; DockerStorage does not put them there.
-    files: {
-      [join(repositoryRoot, 'packages', 'dask', 'python')]: '/opt/prefect/python',
-      [join(runtimeDirectory, 'dist')]: '/opt/prefect/dist',
-    },
   });
   location = await storage.addFlow(flow, flowPath);
   await storage.build({ push: true });
@@ -90,7 +62,6 @@ afterAll(async () => {
   }, 90_000, 500).catch(async () => objectsWithLabel(apis, namespace, managedBy));
   await deleteNamespace(apis, namespace);
   await removeImages(docker, [storage.name]);
-  rmSync(runtimeDirectory, { recursive: true, force: true });
   expect(left).toEqual([]);
 });
 
@@ -124,8 +95,9 @@ describe('DaskKubernetesEnvironment on the test cluster', () => {
     expect([...owners][0]).toMatch(new RegExp(`^Pod/prefect-dask-job-${identifier}-`));
     expect(peak).toBeGreaterThan(1);
     expect(peak).toBeLessThanOrEqual(3);
-    // The run's summary, printed by the scheduler Job: every task succeeded, on worker pods (HOSTNAME is the pod's name).
-    expect(lines.some((line) => /^Flow "dask-k8s-fan": Success in .* — 51 Success$/.test(line))).toBe(true);
+    // The run's summary, printed by the scheduler Job: all 52 tasks (50 squares, the report, the sleepMs
+    // parameter) succeeded, on worker pods (HOSTNAME is the pod's name).
+    expect(lines.some((line) => /^Flow "dask-k8s-fan": Success in .* — 52 Success$/.test(line))).toBe(true);
     expect(lines.some((line) => /^square-\d+\s+Success\s+1\s+\{"value":\d+,"host":"prefect-dask-worker-/.test(line))).toBe(true);
     await until('the worker pods to be gone', async () => {
       const pods = await apis.core.listNamespacedPod({ namespace, labelSelector: `prefect.io/identifier=${identifier},app=prefect-dask-worker` });

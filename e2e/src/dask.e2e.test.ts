@@ -254,6 +254,22 @@ describe('a worker killed in the middle of a flow', () => {
   });
 });
 
+describe('LocalDaskCluster on another interface (option host)', () => {
+  it('listens on the given address, and a flow runs on it', async () => {
+    // 127.0.0.2: loopback too on Linux, but not the default 127.0.0.1.
+    const cluster = await LocalDaskCluster.start({ workers: 1, python: env.FLOWENV_DASK_PYTHON, host: '127.0.0.2' });
+    const executor = new DaskExecutor({ cluster, python: env.FLOWENV_DASK_PYTHON });
+    try {
+      expect(cluster.address).toMatch(/^tcp:\/\/127\.0\.0\.2:\d+$/);
+      expect((await cluster.workers()).map((worker) => worker.address)).toEqual([expect.stringMatching(/^tcp:\/\/127\.0\.0\.2:/)]);
+      const result = await runFlow(slowFlowPath, executor, { delayMs: 1 });
+      expect(result.state).toBe('Success');
+    } finally {
+      await executor.close();
+    }
+  });
+});
+
 describe('an unreachable scheduler', () => {
   it('fails with a FlowenvError naming the address, within the connect timeout', async () => {
     const address = `tcp://127.0.0.1:${await closedPort()}`;

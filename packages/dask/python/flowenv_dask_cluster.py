@@ -76,7 +76,7 @@ def main():
                 n_workers=settings["workers"],
                 threads_per_worker=settings["threadsPerWorker"],
                 processes=True,
-                host="127.0.0.1",
+                host=settings.get("host", "127.0.0.1"),
                 scheduler_port=settings.get("schedulerPort", 0),
                 dashboard_address=None,
                 worker_dashboard_address=None,

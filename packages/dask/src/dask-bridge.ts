@@ -5,7 +5,7 @@ import { parseBridgeEvent, type BridgeEvent, type BridgeRequest } from './bridge
 import type { DaskSecurity } from './dask-security.js';
 import { finalStates, type TaskOutcome } from './final-states.js';
 import { JsonLineProcess } from './json-line-process.js';
-import { pythonScripts } from './package-files.js';
+import { pythonScript } from './package-files.js';
 import { planSubmission } from './plan-submission.js';
 
 export interface DaskBridgeSettings {
@@ -59,7 +59,7 @@ export class DaskBridge {
     const { logger, debug } = settings;
     this.process = new JsonLineProcess({
       command: settings.python,
-      args: [pythonScripts.bridge, JSON.stringify(bridgeArguments(settings))],
+      args: [pythonScript('bridge'), JSON.stringify(bridgeArguments(settings))],
       onMessage: (message) => this.handle(message),
       onStderrLine: (line) => (debug ? logger.info(`bridge: ${line}`) : logger.debug(`bridge: ${line}`)),
     });

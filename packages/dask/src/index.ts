@@ -6,3 +6,5 @@ export { LocalDaskCluster } from './local-dask-cluster.js';
 export type { LocalDaskClusterOptions, LocalDaskWorker } from './local-dask-cluster.js';
 export type { DaskSecurity } from './dask-security.js';
 export { daskSecuritySchema, securityAddressProblem } from './dask-security.js';
+export { daskRuntimeDirectoryVariable, daskRuntimeFiles, daskTaskHostFileName } from './package-files.js';
+export type { DaskRuntimeFiles } from './package-files.js';

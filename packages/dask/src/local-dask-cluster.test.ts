@@ -17,6 +17,7 @@ describe('LocalDaskCluster (no cluster started)', () => {
     const error = await failureOf(LocalDaskCluster.start({ workers: -1 }));
     expect(error.code).toBe('OPTIONS_INVALID');
     expect(error.message).toContain('LocalDaskCluster: invalid options: `workers`');
+    expect((await failureOf(LocalDaskCluster.start({ host: '' }))).message).toContain('`host`');
     expect((await failureOf(LocalDaskCluster.start({ security: { caFile: 'ca.pem' } } as never))).message).toContain('`security.certFile`');
   });
 

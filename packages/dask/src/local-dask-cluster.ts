@@ -5,7 +5,7 @@ import { pythonFailureToError, type PythonFailure } from './bridge-failure.js';
 import type { DaskCluster } from './dask-executor-options.js';
 import { daskSecuritySchema, type DaskSecurity } from './dask-security.js';
 import { JsonLineProcess } from './json-line-process.js';
-import { pythonScripts } from './package-files.js';
+import { pythonScript } from './package-files.js';
 
 export interface LocalDaskClusterOptions {
   /** Worker processes to start (default: this machine's available parallelism). */
@@ -19,7 +19,13 @@ export interface LocalDaskClusterOptions {
   python?: string;
   /** TLS for the scheduler, the workers and clients, with one certificate for all (default none: tcp://). */
   security?: DaskSecurity | null;
-  /** Scheduler port on 127.0.0.1 (default 0: a free port). */
+  /**
+   * The interface the scheduler and the workers listen on (default `127.0.0.1`: this machine only).
+   * A scheduler that workers on other machines dial (a Dask Kubernetes run's, without host
+   * networking) needs an address they can reach, such as the pod's IP.
+   */
+  host?: string;
+  /** Scheduler port on `host` (default 0: a free port). */
   schedulerPort?: number;
   /** Verbose Dask logs (default: config `debug`, PREFECT__DEBUG, else false). */
   debug?: boolean;
@@ -41,6 +47,7 @@ const optionsSchema = z
     threadsPerWorker: z.number().int().positive().default(1),
     python: z.string().min(1).optional(),
     security: daskSecuritySchema.nullish(),
+    host: z.string().min(1).default('127.0.0.1'),
     schedulerPort: z.number().int().min(0).max(65_535).default(0),
     debug: z.boolean().optional(),
     startTimeoutMs: z.number().int().positive().default(60_000),
@@ -53,7 +60,7 @@ interface Pending {
 }
 
 /**
- * A Dask cluster on 127.0.0.1 for development, tests and per-run clusters, like Python's
+ * A Dask cluster on 127.0.0.1 (option `host`) for development, tests and per-run clusters, like Python's
  * `distributed.LocalCluster` (which it runs): a scheduler and `workers` worker processes, each
  * under a nanny that restarts it if it dies. Everything is a child of this process and stops with
  * `close()`, or when this process exits (the cluster process sees its stdin close; its workers
@@ -73,7 +80,7 @@ export class LocalDaskCluster implements DaskCluster {
   private constructor(private readonly python: string, settings: Record<string, unknown>, debug: boolean) {
     this.process = new JsonLineProcess({
       command: python,
-      args: [pythonScripts.cluster, JSON.stringify(settings)],
+      args: [pythonScript('cluster'), JSON.stringify(settings)],
       onMessage: (message) => this.handle(message),
       onStderrLine: (line) => (debug ? this.logger.info(line) : this.logger.debug(line)),
     });
@@ -95,6 +102,7 @@ export class LocalDaskCluster implements DaskCluster {
       workers: parsed.workers ?? availableParallelism(),
       threadsPerWorker: parsed.threadsPerWorker,
       security: parsed.security ?? null,
+      host: parsed.host,
       schedulerPort: parsed.schedulerPort,
       debug,
     }, debug);
@@ -107,7 +115,7 @@ export class LocalDaskCluster implements DaskCluster {
     }
   }
 
-  /** The scheduler address (`tcp://127.0.0.1:port`, or `tls://…` with `security`). */
+  /** The scheduler address (`tcp://<host>:port`, or `tls://…` with `security`). */
   get address(): string {
     return this.schedulerAddress as string;
   }

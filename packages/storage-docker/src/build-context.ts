@@ -1,7 +1,7 @@
 import { posix } from 'node:path';
 import { Readable } from 'node:stream';
 import { commandContextPath, contextFolders, healthCheckPlanContextPath } from './build-dockerfile.js';
-import { flowenvCommandPath } from './image-layout.js';
+import { flowenvCommandPath, runtimeDirectory } from './image-layout.js';
 import type { BundledFile } from './bundle-flow.js';
 import type { HealthCheckPlan } from './health-check.js';
 
@@ -18,7 +18,7 @@ export interface ContextEntry {
 
 export interface BuildContextInput {
   dockerfile: string;
-  /** The bundled `flowenv` command and its map, and the health check script (→ /opt/flowenv). */
+  /** The bundled `flowenv` command and its map, the health check script, the Dask runtime (→ /opt/flowenv, sub-folders kept). */
   runtime: readonly BundledFile[];
   /** The `flowenv` script for the image's PATH. */
   commandScript: string;
@@ -39,7 +39,7 @@ export function buildContextEntries(input: BuildContextInput): ContextEntry[] {
   const entries: ContextEntry[] = [{ path: 'Dockerfile', contents: Buffer.from(input.dockerfile), imagePath: '(Dockerfile)' }];
   entries.push(...input.extraFiles);
   for (const file of input.runtime) {
-    entries.push({ path: posix.join(contextFolders.runtime, posix.basename(file.path)), contents: Buffer.from(file.contents), imagePath: file.path });
+    entries.push({ path: posix.join(contextFolders.runtime, posix.relative(runtimeDirectory, file.path)), contents: Buffer.from(file.contents), imagePath: file.path });
   }
   entries.push({ path: commandContextPath, contents: Buffer.from(input.commandScript), imagePath: flowenvCommandPath, mode: 0o755 });
   for (const file of input.flowFiles) {

@@ -21,6 +21,18 @@ describe('buildDockerfile', () => {
     await expect(dockerfile).toMatchFileSnapshot('./__golden__/full.Dockerfile');
   });
 
+  it('points @flowenv/dask at its worker files before the user env', async () => {
+    const dockerfile = buildDockerfile({
+      baseImage: '127.0.0.1:5000/flowenv/dask-base:1',
+      runtimeEnv: { FLOWENV_DASK_RUNTIME_DIR: '/opt/flowenv/dask' },
+      env: { GREETING: 'hello' },
+      files: [],
+      flowsDirectory: '/opt/prefect/flows',
+      hasFlows: true,
+    });
+    await expect(dockerfile).toMatchFileSnapshot('./__golden__/dask.Dockerfile');
+  });
+
   it('copies no flows folder when there is no flow', () => {
     const dockerfile = buildDockerfile({ baseImage: 'node:20-slim', env: {}, files: [], flowsDirectory: '/opt/prefect/flows', hasFlows: false });
     expect(dockerfile).not.toContain('flows/');

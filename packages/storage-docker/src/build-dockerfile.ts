@@ -8,6 +8,8 @@ export const healthCheckPlanContextPath = 'healthcheck.json';
 
 export interface DockerfileInput {
   baseImage: string;
+  /** Variables flowenv's runtime in the image needs (FLOWENV_DASK_RUNTIME_DIR), set before `env`, which may override them. */
+  runtimeEnv?: Readonly<Record<string, string>> | undefined;
   /** Variables set with ENV, in this order. */
   env: Readonly<Record<string, string>>;
   /** Extra files: their path in the build context → absolute path in the image. */
@@ -30,9 +32,8 @@ export function buildDockerfile(input: DockerfileInput): string {
     // On every layer and on the health check's container: what label-scoped clean-ups select.
     `LABEL ${imageLabel}="DockerStorage"`,
   ];
-  const variables = Object.entries(input.env);
-  if (variables.length > 0) {
-    lines.push(`ENV ${variables.map(([name, value]) => `${name}=${quoteEnvValue(value)}`).join(' \\\n    ')}`);
+  for (const variables of [Object.entries(input.runtimeEnv ?? {}), Object.entries(input.env)]) {
+    if (variables.length > 0) lines.push(`ENV ${variables.map(([name, value]) => `${name}=${quoteEnvValue(value)}`).join(' \\\n    ')}`);
   }
   for (const file of input.files) lines.push(`COPY ${execForm([file.contextPath, file.destination])}`);
   lines.push(`COPY ${execForm([`${contextFolders.runtime}/`, `${runtimeDirectory}/`])}`);

@@ -15,6 +15,7 @@ import {
 } from '@flowenv/core';
 import { buildContextEntries, packBuildContext, type ContextEntry } from './build-context.js';
 import { buildDockerfile } from './build-dockerfile.js';
+import { bundleDaskRuntime, needsDaskRuntime, type DaskRuntime } from './bundle-dask-runtime.js';
 import { bundleFlow, type FlowBundle } from './bundle-flow.js';
 import { bundleFlowenvCommand } from './bundle-flowenv-command.js';
 import { collectExtraFiles } from './collect-extra-files.js';
@@ -50,6 +51,8 @@ const bundleConditions: readonly string[] = import.meta.url.endsWith('.ts') ? ['
 
 interface StoredFlow extends FlowBundle {
   name: string;
+  /** The flow environment's `dependencies`: '@flowenv/dask' puts its worker files into the image. */
+  dependencies: string[];
 }
 
 interface RegistryCredentials {
@@ -151,7 +154,7 @@ export class DockerStorage implements ContainerImageStorage {
     this.stored[flow.name] = location; // reserved before the await: a concurrent addFlow sees it
     try {
       const bundle = await bundleFlow({ sourcePath: resolve(sourcePath), location, conditions: bundleConditions, target: this.nodeTarget });
-      this.bundles.set(flow.name, { ...bundle, name: flow.name });
+      this.bundles.set(flow.name, { ...bundle, name: flow.name, dependencies: flow.environment?.dependencies ?? [] });
     } catch (error) {
       delete this.stored[flow.name];
       throw error;
@@ -313,15 +316,18 @@ export class DockerStorage implements ContainerImageStorage {
 
   /**
    * The files build() sends to the engine, Dockerfile first: the extra files, the bundled flowenv
-   * command, the flow bundles and the health check with its plan. For inspecting what an image will
+   * command (and @flowenv/dask's worker files when a flow runs on Dask workers), the flow bundles
+   * and the health check with its plan. For inspecting what an image will
    * hold without an engine; build() uses exactly these.
    */
   async buildContext(): Promise<ContextEntry[]> {
-    const [command, extra] = await Promise.all([
+    const flows = [...this.bundles.values()];
+    const noDaskRuntime: DaskRuntime = { files: [], env: {} };
+    const [command, extra, dask] = await Promise.all([
       bundleFlowenvCommand({ conditions: bundleConditions, target: this.nodeTarget }),
       collectExtraFiles(this.files),
+      flows.some(needsDaskRuntime) ? bundleDaskRuntime({ conditions: bundleConditions, target: this.nodeTarget }) : noDaskRuntime,
     ]);
-    const flows = [...this.bundles.values()];
     // Flows share the worker-thread script and the folder's package.json: one copy each.
     const flowFiles = [...new Map(flows.flatMap((flow) => flow.files).map((file) => [file.path, file])).values()];
     const healthCheckPlan: HealthCheckPlan = {
@@ -330,6 +336,7 @@ export class DockerStorage implements ContainerImageStorage {
     };
     const dockerfile = buildDockerfile({
       baseImage: this.baseImage,
+      runtimeEnv: dask.env,
       env: this.env,
       files: extra.copies,
       flowsDirectory: this.flowsDirectory,
@@ -341,6 +348,7 @@ export class DockerStorage implements ContainerImageStorage {
         { path: flowenvEntryPath, contents: command.code },
         { path: `${flowenvEntryPath}.map`, contents: command.map },
         { path: healthCheckPath, contents: healthCheckScript },
+        ...dask.files,
       ],
       commandScript: flowenvCommandScript,
       flowFiles,

@@ -19,6 +19,12 @@ export const defaultFlowsDirectory = '/opt/prefect/flows';
 /** The bundled `flowenv` command inside the image: `@flowenv/cli` and everything it imports, in one file. */
 export const flowenvEntryPath = `${runtimeDirectory}/flowenv.mjs`;
 
+/**
+ * @flowenv/dask's worker-side files (its Python halves and its bundled Node task host), in images
+ * of flows that run tasks on Dask workers; FLOWENV_DASK_RUNTIME_DIR points @flowenv/dask at them.
+ */
+export const daskRuntimeDirectory = `${runtimeDirectory}/dask`;
+
 /** The health check the build runs inside the image (0.11's `healthcheck.py`). */
 export const healthCheckPath = `${runtimeDirectory}/healthcheck.mjs`;
 
