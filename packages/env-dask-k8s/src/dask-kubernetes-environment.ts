@@ -81,7 +81,7 @@ export class DaskKubernetesEnvironment extends Environment {
   readonly schedulerHost: string | undefined;
   readonly adaptIntervalMs: number;
   readonly stuckTimeoutSeconds: number;
-  readonly #startScheduler: () => Promise<DaskScheduler>;
+  readonly #startScheduler: (host: string) => Promise<DaskScheduler>;
   readonly #createExecutor: (address: string) => Executor;
   readonly #schedulerSpec: LoadedSpec<SchedulerSpec>;
   readonly #workerSpec: LoadedSpec<WorkerSpec>;
@@ -111,7 +111,7 @@ export class DaskKubernetesEnvironment extends Environment {
     this.adaptIntervalMs = parsed.adaptIntervalMs ?? defaultAdaptIntervalMs;
     this.stuckTimeoutSeconds = parsed.stuckTimeoutSeconds ?? defaultStuckTimeoutSeconds;
     this.#createExecutor = parsed.createExecutor ?? ((address) => new DaskExecutor({ address }));
-    this.#startScheduler = parsed.startScheduler ?? (() => LocalDaskCluster.start({ workers: 0 }));
+    this.#startScheduler = parsed.startScheduler ?? ((host) => LocalDaskCluster.start({ workers: 0, host }));
     this.#kubeConfig = parsed.kubeConfig ?? undefined;
     this.#injectedApi = parsed.api ?? undefined;
   }
@@ -239,9 +239,11 @@ export class DaskKubernetesEnvironment extends Environment {
       const namespace = this.resolveNamespace(runContext.namespace, api.contextNamespace);
       // Read before anything starts: a worker spec file missing from the image is reported here.
       const workerSpec = this.workerSpec;
-      const cluster = await this.#startScheduler();
-      const port = new URL(cluster.address).port;
+      // The scheduler listens on the address worker pods dial: the pod's IP in a cluster (127.0.0.1
+      // only outside one), so workers on other nodes reach it.
       const host = this.schedulerHost ?? (config.getString('context.pod_ip', '') || '127.0.0.1');
+      const cluster = await this.#startScheduler(host);
+      const port = new URL(cluster.address).port;
       const podName = config.getString('context.pod_name', '');
       const podUid = config.getString('context.pod_uid', '');
       const workerInput: WorkerPodInput = {

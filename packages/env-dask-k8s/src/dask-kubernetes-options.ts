@@ -54,7 +54,7 @@ export interface DaskKubernetesEnvironmentOptions extends EnvironmentOptions {
    */
   namespace?: string | null;
   /**
-   * The host the worker pods dial to reach the scheduler. Default: the scheduler pod's IP
+   * The host the scheduler listens on and the worker pods dial. Default: the scheduler pod's IP
    * (PREFECT__CONTEXT__POD_IP, set from the downward API in the scheduler Job), else 127.0.0.1.
    */
   schedulerHost?: string | null;
@@ -69,7 +69,7 @@ export interface DaskKubernetesEnvironmentOptions extends EnvironmentOptions {
    * Starts the run's Dask scheduler inside the scheduler Job (default: a LocalDaskCluster with no
    * local workers). It must resolve to an object with the scheduler's `address` and a `close()`.
    */
-  startScheduler?: (() => Promise<DaskScheduler>) | null;
+  startScheduler?: ((host: string) => Promise<DaskScheduler>) | null;
   /** Like KubernetesJobEnvironment's: how long a stuck scheduler pod may wait before wait() fails the run (default 120 s). */
   stuckTimeoutSeconds?: number | null;
   /** The cluster: a KubeConfig or a kubeconfig path (default: in-cluster, then KUBECONFIG, then ~/.kube/config). Never serialized. */
@@ -96,7 +96,7 @@ export const daskKubernetesOptionsSchema = environmentOptionsSchema
     adaptIntervalMs: z.number().int().positive().nullish(),
     stuckTimeoutSeconds: z.number().positive().nullish(),
     createExecutor: z.custom<(address: string) => Executor>((value) => typeof value === 'function', 'expected a function').nullish(),
-    startScheduler: z.custom<() => Promise<DaskScheduler>>((value) => typeof value === 'function', 'expected a function').nullish(),
+    startScheduler: z.custom<(host: string) => Promise<DaskScheduler>>((value) => typeof value === 'function', 'expected a function').nullish(),
     kubeConfig: z
       .union([
         z.string().min(1),
