@@ -51,6 +51,8 @@ export { runFlowFromContext } from './environment/run-flow-from-context.js';
 export type { RunFlowFromContextOptions } from './environment/run-flow-from-context.js';
 export { runLoadedFlow } from './environment/run-loaded-flow.js';
 export type { RunLoadedFlowOptions } from './environment/run-loaded-flow.js';
+export { runStoredFlow } from './environment/run-stored-flow.js';
+export type { RunStoredFlowOptions } from './environment/run-stored-flow.js';
 
 export { environmentVariable, processEnvironment } from './config/process-environment.js';
 export { resolveStorageSecrets } from './secrets/resolve-secrets.js';

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import {
-  completedRunHandle,
   Config,
   Environment,
   hasContainerImage,
@@ -10,7 +9,7 @@ import {
   registerSecretValue,
   runContextFromConfig,
   runFlowFromContext,
-  runLoadedFlow,
+  runStoredFlow,
   runWithLifecycle,
   type ConfigTree,
   type ExecuteOptions,
@@ -129,18 +128,8 @@ export class DaskCloudProviderEnvironment extends Environment {
     const parameters = options.parameters ?? runContext.parameters ?? {};
     const image = hasContainerImage(storage) && storage.name ? storage.name : runContext.image;
     return this.onCluster(runContext, parameters, image, async (cluster) => {
-      const handle = await runWithLifecycle(this.lifecycleHooks(), async () => {
-        const flow = await storage.getFlow(flowLocation);
-        const result = await runLoadedFlow(flow, {
-          config,
-          executor: this.executor,
-          executorOptions: this.runExecutorOptions(cluster),
-          runContext,
-          ...(options.parameters === undefined ? {} : { parameters: options.parameters }),
-          ...(options.onTaskState === undefined ? {} : { onTaskState: options.onTaskState }),
-        });
-        return completedRunHandle(result, runContext.flowRunId ?? flow.name);
-      });
+      const handle = await runWithLifecycle(this.lifecycleHooks(), () =>
+        runStoredFlow(storage, flowLocation, options, { config, executor: this.executor, executorOptions: this.runExecutorOptions(cluster) }));
       return { ...handle, details: { ...handle.details, scheduler: cluster.schedulerAddress, provider: this.providerName } };
     });
   }

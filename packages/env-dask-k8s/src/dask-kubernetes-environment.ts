@@ -13,6 +13,7 @@ import {
   registerSecretValue,
   resolveStorageSecrets,
   runContextFromConfig,
+  runLoadedFlow,
   runWithLifecycle,
   type ExecuteOptions,
   type Executor,
@@ -37,7 +38,6 @@ import { inClusterConnection } from './in-cluster-connection.js';
 import { isInCluster, loadKubeConfig } from './load-kube-config.js';
 import { kubernetesErrorFacts, mapKubernetesError } from './map-kubernetes-error.js';
 import { adoptSecret, deleteSecretQuietly, submitJob } from './submit-job.js';
-import { runWithExecutor } from './run-with-executor.js';
 import { createJobHandle } from './watch-job.js';
 import { WorkerPool } from './worker-pool.js';
 
@@ -276,8 +276,10 @@ export class DaskKubernetesEnvironment extends Environment {
         // The first pods must start (a 403 here would leave the flow waiting for workers forever); later failures are logged and retried.
         await pool.scaleTo(target());
         timer = setInterval(adapt, this.adaptIntervalMs);
-        return await runWithExecutor(flow, this.#createExecutor(cluster.address), {
+        // The executor object comes with this bundle: a flow image cannot import `@flowenv/dask` by name.
+        return await runLoadedFlow(flow, {
           config,
+          executor: this.#createExecutor(cluster.address),
           runContext: { ...runContext, secrets },
           onTaskState: (taskName, state) => {
             if (isFinishedState(state)) finished.add(taskName);

@@ -1,13 +1,10 @@
 import {
-  completedRunHandle,
   Environment,
   environmentOptionsSchema,
   executorOptionsSchema,
-  loadConfig,
   parseOptions,
-  runContextFromConfig,
   runFlowFromContext,
-  runLoadedFlow,
+  runStoredFlow,
   runWithLifecycle,
   type EnvironmentOptions,
   type ExecuteOptions,
@@ -17,7 +14,6 @@ import {
 } from '@flowenv/core';
 import { daskSecuritySchema, securityAddressProblem, type DaskSecurity } from '@flowenv/dask';
 import { z } from 'zod';
-import { withExecutorConfig } from './with-executor-config.js';
 
 /** The executor every RemoteDaskEnvironment runs with (0.11: `prefect.engine.executors.DaskExecutor`). */
 export const DASK_EXECUTOR = '@flowenv/dask#DaskExecutor';
@@ -77,27 +73,15 @@ export class RemoteDaskEnvironment extends Environment {
 
   /** Loads the flow from storage and runs it here, its tasks on the cluster; run errors are logged and re-thrown. */
   override async execute(storage: Storage, flowLocation: string, options: ExecuteOptions = {}): Promise<RunHandle> {
-    return runWithLifecycle(this.lifecycleHooks(), async () => {
-      const flow = await storage.getFlow(flowLocation);
-      const config = loadConfig();
-      const runContext = { ...runContextFromConfig(config), ...options.runContext };
-      const result = await runLoadedFlow(flow, {
-        config,
-        executor: this.executor,
-        executorOptions: this.executorOptions,
-        runContext,
-        ...(options.parameters === undefined ? {} : { parameters: options.parameters }),
-        ...(options.onTaskState === undefined ? {} : { onTaskState: options.onTaskState }),
-      });
-      return completedRunHandle(result, runContext.flowRunId ?? flow.name);
-    });
+    return runWithLifecycle(this.lifecycleHooks(), () =>
+      runStoredFlow(storage, flowLocation, options, { executor: this.executor, executorOptions: this.executorOptions }));
   }
 
   /** The entry point of `flowenv execute`: the flow PREFECT__CONTEXT__FLOW_FILE_PATH names, on this cluster. */
   override async runFlow(): Promise<FlowRunResult> {
     return runFlowFromContext({
       hooks: this.lifecycleHooks(),
-      config: withExecutorConfig(loadConfig(), this.executor),
+      executor: this.executor,
       executorOptions: this.executorOptions,
     });
   }

@@ -1,11 +1,8 @@
 import {
-  completedRunHandle,
   Environment,
   FlowenvError,
-  loadConfig,
   processEnvironment,
-  runContextFromConfig,
-  runLoadedFlow,
+  runStoredFlow,
   runWithLifecycle,
   type EnvironmentOptions,
   type ExecuteOptions,
@@ -37,16 +34,7 @@ export class LocalEnvironment extends Environment {
     // LocalEnvironment does not log run errors itself (0.11): no logger in the hooks.
     return runWithLifecycle({ onStart: this.onStart, onExit: this.onExit }, async () => {
       try {
-        const flow = await storage.getFlow(flowLocation);
-        const config = loadConfig();
-        const runContext = { ...runContextFromConfig(config), ...options.runContext };
-        const result = await runLoadedFlow(flow, {
-          config,
-          runContext,
-          ...(options.parameters === undefined ? {} : { parameters: options.parameters }),
-          ...(options.onTaskState === undefined ? {} : { onTaskState: options.onTaskState }),
-        });
-        return completedRunHandle(result, runContext.flowRunId ?? flow.name);
+        return await runStoredFlow(storage, flowLocation, options);
       } catch (error) {
         if (!(FlowenvError.isInstance(error) && error.code === 'NOT_IMPLEMENTED' && storage.getEnvRunner)) throw error;
         const runEnv = storage.getEnvRunner(flowLocation);

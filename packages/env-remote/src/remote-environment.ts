@@ -1,14 +1,12 @@
 import {
-  completedRunHandle,
   Environment,
   environmentOptionsSchema,
   executorOptionsSchema,
   FlowenvError,
   loadConfig,
   parseOptions,
-  runContextFromConfig,
   runFlowFromContext,
-  runLoadedFlow,
+  runStoredFlow,
   runWithLifecycle,
   type EnvironmentOptions,
   type ExecuteOptions,
@@ -60,20 +58,8 @@ export class RemoteEnvironment extends Environment {
 
   /** Loads the flow from storage and runs it here with the executor; run errors are logged and re-thrown. */
   override async execute(storage: Storage, flowLocation: string, options: ExecuteOptions = {}): Promise<RunHandle> {
-    return runWithLifecycle(this.lifecycleHooks(), async () => {
-      const flow = await storage.getFlow(flowLocation);
-      const config = loadConfig();
-      const runContext = { ...runContextFromConfig(config), ...options.runContext };
-      const result = await runLoadedFlow(flow, {
-        config,
-        executor: this.executor,
-        executorOptions: this.executorOptions,
-        runContext,
-        ...(options.parameters === undefined ? {} : { parameters: options.parameters }),
-        ...(options.onTaskState === undefined ? {} : { onTaskState: options.onTaskState }),
-      });
-      return completedRunHandle(result, runContext.flowRunId ?? flow.name);
-    });
+    return runWithLifecycle(this.lifecycleHooks(), () =>
+      runStoredFlow(storage, flowLocation, options, { executor: this.executor, executorOptions: this.executorOptions }));
   }
 
   /**
